@@ -1,0 +1,110 @@
+#include "apps/commands.hpp"
+
+#include <mpi.h>
+#include <slepcsys.h>
+
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
+#include "apps/build_info.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "operators/petsc_check.hpp"
+
+namespace hesscov::apps {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: hesscov <command> [arguments] [PETSc/SLEPc options]\n"
+    "\n"
+    "commands:\n"
+    "  run CONFIG.yaml [key=value ...]   the job a config describes (inputs/quickstart.yaml)\n"
+    "  run --help                        every config key with its type, default and meaning\n"
+    "  info                              the build: MPI, PETSc/SLEPc, scalar, index size, BLAS,\n"
+    "                                    HDF5, CUDA\n"
+    "  --version                         the version and git revision\n"
+    "  --help                            this text\n";
+
+/// MPI_Init/MPI_Finalize (owned by main's call chain, constructed first, destroyed last).
+class MpiGuard {
+ public:
+  MpiGuard(int& argc, char**& argv) {
+    int provided = 0;
+    HC_MPI(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided));
+  }
+  MpiGuard(const MpiGuard&) = delete;
+  MpiGuard& operator=(const MpiGuard&) = delete;
+  ~MpiGuard() { MPI_Finalize(); }
+};
+
+/// SlepcInitialize/SlepcFinalize; PETSc and SLEPc options on the command line pass through.
+class PetscGuard {
+ public:
+  PetscGuard(int& argc, char**& argv) { HC_PETSC(SlepcInitialize(&argc, &argv, nullptr, nullptr)); }
+  PetscGuard(const PetscGuard&) = delete;
+  PetscGuard& operator=(const PetscGuard&) = delete;
+  ~PetscGuard() { SlepcFinalize(); }
+};
+
+int world_rank() {
+  int initialized = 0, rank = 0;
+  MPI_Initialized(&initialized);
+  if (initialized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return rank;
+}
+
+int run_command(const std::vector<std::string>& args) {
+  const std::string& command = args[0];
+  if (command == "info") return run_info();
+  if (command == "run") return run_job({args.begin() + 1, args.end()});
+  std::fprintf(stderr, "hesscov: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}
+
+}  // namespace
+
+int run_info() {
+  std::vector<std::string> warnings;
+  const auto rows = collect_build_info(warnings);
+  if (world_rank() != 0) return 0;
+  for (const auto& [label, value] : rows) std::printf("%-8s %s\n", (label + ":").c_str(), value.c_str());
+  for (const auto& warning : warnings) std::printf("warning: %s\n", warning.c_str());
+  return 0;
+}
+
+int dispatch(int argc, char** argv, const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::printf("%s\n", version_line().c_str());
+    return 0;
+  }
+  try {
+    MpiGuard mpi(argc, argv);
+    std::optional<PetscGuard> petsc;
+    petsc.emplace(argc, argv);
+    try {
+      return run_command(args);
+    } catch (const core::ConfigError& error) {
+      std::fprintf(stderr, "hesscov: configuration error: %s\n", error.what());
+    } catch (const core::Error& error) {
+      std::fprintf(stderr, "hesscov: error on rank %d: %s\n  [raised at %s]\n", world_rank(),
+                   error.what(), error.where().c_str());
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "hesscov: error on rank %d: %s\n", world_rank(), error.what());
+    }
+    // A failure on one rank must not leave the others waiting in a collective.
+    int size = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
+    return 1;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "hesscov: could not initialise MPI/PETSc: %s\n", error.what());
+    return 1;
+  }
+}
+
+}  // namespace hesscov::apps

@@ -1,0 +1,19 @@
+#pragma once
+// Subcommands of `hesscov`. Each returns the process exit code.
+#include <string>
+#include <vector>
+
+namespace hesscov::apps {
+
+/// Entry point of the command: picks the subcommand from args[0]; initialises MPI and
+/// PETSc/SLEPc (owned guards, destroyed last) for the subcommands that need them; turns an escaped
+/// exception into a message on stderr and exit code 1 (2 for usage errors).
+int dispatch(int argc, char** argv, const std::vector<std::string>& args);
+
+/// `hesscov info`: the build (MPI, PETSc/SLEPc, scalar, index size, BLAS, HDF5, CUDA).
+int run_info();
+
+/// `hesscov run CONFIG.yaml [key=value ...]`: the main job of a config (see docs/usage.md).
+int run_job(const std::vector<std::string>& args);
+
+}  // namespace hesscov::apps

@@ -1,0 +1,42 @@
+#pragma once
+// Elementwise vector kernels, written once for host and device (see backend/for_each.hpp).
+#include "backend/types.hpp"
+
+namespace hesscov::backend::kernels {
+
+/// y[i] = value.
+struct Fill {
+  double* y;
+  double value;
+  HC_HOST_DEVICE void operator()(index i) const { y[i] = value; }
+};
+
+/// y[i] += alpha * x[i].
+struct Axpy {
+  double alpha;
+  const double* x;
+  double* y;
+  HC_HOST_DEVICE void operator()(index i) const { y[i] += alpha * x[i]; }
+};
+
+/// y[i] *= alpha.
+struct Scale {
+  double alpha;
+  double* y;
+  HC_HOST_DEVICE void operator()(index i) const { y[i] *= alpha; }
+};
+
+/// out[row] = sum_j a[row, j] * b[row, j] for row-major [rows x cols] a and b (one row per call).
+struct RowDot {
+  const double* a;
+  const double* b;
+  index cols;
+  double* out;
+  HC_HOST_DEVICE void operator()(index row) const {
+    double sum = 0.0;
+    for (index j = 0; j < cols; ++j) sum += a[row * cols + j] * b[row * cols + j];
+    out[row] = sum;
+  }
+};
+
+}  // namespace hesscov::backend::kernels

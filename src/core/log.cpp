@@ -1,0 +1,33 @@
+#include "core/log.hpp"
+
+#include <cstdio>
+
+namespace hesscov::core {
+
+Logger::Logger(int rank) : rank_(rank), start_(std::chrono::steady_clock::now()) {}
+
+double Logger::elapsed() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void Logger::info(const std::string& message) const {
+  if (rank_ != 0) return;
+  std::printf("[%8.2fs] %s\n", elapsed(), message.c_str());
+  std::fflush(stdout);
+}
+
+std::string format_seconds(double seconds) {
+  char text[64];
+  if (seconds < 1e-3)
+    std::snprintf(text, sizeof text, "%.0f us", seconds * 1e6);
+  else if (seconds < 1.0)
+    std::snprintf(text, sizeof text, "%.1f ms", seconds * 1e3);
+  else if (seconds < 120.0)
+    std::snprintf(text, sizeof text, "%.2f s", seconds);
+  else
+    std::snprintf(text, sizeof text, "%d min %02d s", static_cast<int>(seconds) / 60,
+                  static_cast<int>(seconds) % 60);
+  return text;
+}
+
+}  // namespace hesscov::core

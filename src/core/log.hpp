@@ -1,0 +1,27 @@
+#pragma once
+// Progress and results go to stdout on rank 0 only (STYLE.md: no output on every rank); errors
+// go to stderr on whichever rank hit them. Every line carries the time since the logger started.
+#include <chrono>
+#include <string>
+
+namespace hesscov::core {
+
+class Logger {
+ public:
+  /// `rank` of the calling process in the run's communicator; only rank 0 prints info().
+  explicit Logger(int rank);
+  /// "[   12.3s] message" on rank 0.
+  void info(const std::string& message) const;
+  /// Seconds since construction.
+  [[nodiscard]] double elapsed() const;
+  [[nodiscard]] bool is_root() const noexcept { return rank_ == 0; }
+
+ private:
+  int rank_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+/// Seconds in a human unit: "850 us", "12.3 ms", "4.56 s", "3 min 20 s".
+std::string format_seconds(double seconds);
+
+}  // namespace hesscov::core

@@ -1,0 +1,122 @@
+// The hesscov command end to end, run as a subprocess: version, info, the quickstart job on a
+// small subset, and the error messages a user sees for bad input.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string output;  // stdout and stderr together
+};
+
+std::string binary() {
+  const char* path = std::getenv("HESSCOV_BINARY");
+  return path != nullptr ? path : "hesscov";
+}
+
+std::string source_dir() {
+  const char* path = std::getenv("HESSCOV_SOURCE_DIR");
+  return path != nullptr ? path : ".";
+}
+
+Result run(const std::string& arguments) {
+  Result result;
+  const std::string command = binary() + " " + arguments + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> chunk{};
+  while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr) result.output += chunk.data();
+  const int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / ("hesscov_cli_" + std::to_string(::getpid()) + "_" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(Cli, VersionPrintsTheProjectVersion) {
+  const Result r = run("--version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_TRUE(contains(r.output, "hesscov 0.1.0")) << r.output;
+}
+
+TEST(Cli, InfoReportsTheBuild) {
+  const Result r = run("info");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* field : {"MPI:", "Open MPI", "PETSc:", "SLEPc:", "scalar:", "real double",
+                            "index:", "64-bit PetscInt", "BLAS:", "HDF5:", "parallel", "CUDA:"})
+    EXPECT_TRUE(contains(r.output, field)) << "missing '" << field << "' in:\n" << r.output;
+  EXPECT_TRUE(contains(r.output, "openblas")) << r.output;
+  EXPECT_FALSE(contains(r.output, "warning:")) << r.output;
+}
+
+TEST(Cli, UnknownCommandIsAUsageError) {
+  const Result r = run("frobnicate");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.output, "unknown command 'frobnicate'")) << r.output;
+}
+
+TEST(Cli, RunHelpListsTheConfigKeys) {
+  const Result r = run("run --help");
+  EXPECT_EQ(r.status, 0) << r.output;
+  for (const char* key : {"model.mlp", "model.activation", "model.loss", "data.path", "probe.blocks", "seed"})
+    EXPECT_TRUE(contains(r.output, key)) << key;
+}
+
+TEST(Cli, QuickstartRunsEndToEndOnASubset) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  const Result r = run(source_dir() + "/inputs/quickstart.yaml data.limit=500 probe.batch_size=128");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* line : {"samples: 500", "parameters: 42200", "mean loss", "gradient norm",
+                           "v.Hv", "v.Gv", "v.Cv", "fc2.weight"})
+    EXPECT_TRUE(contains(r.output, line)) << "missing '" << line << "' in:\n" << r.output;
+}
+
+TEST(Cli, MisspeltKeyIsNamedWithASuggestion) {
+  const std::string path = write_temp("typo.yaml", "model:\n  mpl: [784, 10]\n");
+  const Result job = run("run " + path);
+  EXPECT_EQ(job.status, 1);
+  EXPECT_TRUE(contains(job.output, "model.mpl")) << job.output;
+  EXPECT_TRUE(contains(job.output, "model.mlp")) << job.output;
+  EXPECT_TRUE(contains(job.output, path)) << job.output;
+}
+
+TEST(Cli, LayerSizeThatDoesNotFitTheDataIsNamed) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  const std::string path = write_temp("width.yaml", "data:\n  limit: 10\nmodel:\n  mlp: [100, 10]\n");
+  const Result r = run("run " + path);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.output, "model.mlp")) << r.output;
+  EXPECT_TRUE(contains(r.output, "784")) << r.output;
+}
+
+TEST(Cli, MissingDataFolderIsNamed) {
+  const std::string path = write_temp("nodata.yaml", "data:\n  path: /nonexistent/mnist\n");
+  const Result r = run("run " + path);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.output, "/nonexistent/mnist")) << r.output;
+}
+
+TEST(Cli, MissingConfigFileIsNamed) {
+  const Result r = run("run /nonexistent/config.yaml");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.output, "/nonexistent/config.yaml")) << r.output;
+}
+
+}  // namespace
