@@ -32,7 +32,8 @@ std::string mpi_library() {
 std::string petsc_version() {
   char text[256] = {};
   HC_PETSC(PetscGetVersion(text, sizeof text));
-  return text;
+  std::string version = text;
+  return version.substr(0, version.find_last_not_of(" \n") + 1);
 }
 
 std::string slepc_version() {
@@ -58,7 +59,8 @@ int collect_library(dl_phdr_info* info, size_t, void* data) {
   auto* found = static_cast<std::set<std::string>*>(data);
   const std::string path = info->dlpi_name != nullptr ? info->dlpi_name : "";
   const std::string name = std::filesystem::path(path).filename().string();
-  if (name.find("blas") != std::string::npos || name.find("lapack") != std::string::npos) {
+  // The BLAS/LAPACK that Debian's alternatives resolve (ours and PETSc64's 64-bit-integer ones).
+  if (name.rfind("libblas", 0) == 0 || name.rfind("liblapack", 0) == 0) {
     std::error_code error;
     const auto real = std::filesystem::canonical(path, error);
     found->insert(name + " -> " + (error ? path : real.string()));

@@ -20,12 +20,12 @@ struct Result {
 
 std::string binary() {
   const char* path = std::getenv("HESSCOV_BINARY");
-  return path != nullptr ? path : "hesscov";
+  return path != nullptr ? path : HESSCOV_BINARY;
 }
 
 std::string source_dir() {
   const char* path = std::getenv("HESSCOV_SOURCE_DIR");
-  return path != nullptr ? path : ".";
+  return path != nullptr ? path : HESSCOV_SOURCE_DIR;
 }
 
 Result run(const std::string& arguments) {
@@ -80,7 +80,7 @@ TEST(Cli, RunHelpListsTheConfigKeys) {
 TEST(Cli, QuickstartRunsEndToEndOnASubset) {
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
-  const Result r = run(source_dir() + "/inputs/quickstart.yaml data.limit=500 probe.batch_size=128");
+  const Result r = run("run " + source_dir() + "/inputs/quickstart.yaml data.limit=500 probe.batch_size=128");
   ASSERT_EQ(r.status, 0) << r.output;
   for (const char* line : {"samples: 500", "parameters: 42200", "mean loss", "gradient norm",
                            "v.Hv", "v.Gv", "v.Cv", "fc2.weight"})
