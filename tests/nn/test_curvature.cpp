@@ -5,29 +5,12 @@
 #include <cmath>
 
 #include "backend/backend.hpp"
+#include "support/cases.hpp"
 #include "support/reference.hpp"
 
 namespace hesscov::testing {
 namespace {
 
-struct Case {
-  nn::ActivationKind activation;
-  std::string loss;
-  bool bias;
-};
-
-std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  return nn::to_string(info.param.activation) + "_" + info.param.loss +
-         (info.param.bias ? "_bias" : "_nobias");
-}
-
-std::vector<Case> all_cases() {
-  std::vector<Case> cases;
-  for (auto activation : {nn::ActivationKind::relu, nn::ActivationKind::tanh, nn::ActivationKind::identity})
-    for (const char* loss : {"cross_entropy", "mse", "softmax_mse"})
-      for (bool bias : {false, true}) cases.push_back({activation, loss, bias});
-  return cases;
-}
 
 /// Largest |eigenvalue| of a symmetric dense matrix by power iteration on A^2.
 double spectral_norm(const Dense& a) {
@@ -43,10 +26,10 @@ double spectral_norm(const Dense& a) {
   return estimate;
 }
 
-class CurvatureTest : public ::testing::TestWithParam<Case> {
+class CurvatureTest : public ::testing::TestWithParam<EngineCase> {
  protected:
   void SetUp() override {
-    const Case c = GetParam();
+    const EngineCase c = GetParam();
     model_ = nn::make_mlp(backend::make_cpu_backend(), {{5, 4, 3, 3}, c.bias, c.activation, c.loss});
     data_ = synthetic_data(8, 5, 3, c.loss, 21);
     problem_ = std::make_unique<HostProblem>(*model_, data_);
@@ -136,7 +119,7 @@ TEST_P(CurvatureTest, PerSampleHessianProductsMatchDensePerSampleHessians) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllLayersAndLosses, CurvatureTest, ::testing::ValuesIn(all_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(AllLayersAndLosses, CurvatureTest, ::testing::ValuesIn(all_engine_cases()), engine_case_name);
 
 /// With one weight block of a ReLU network, the outputs are piecewise linear in that block, so
 /// the block Hessian equals the block Gauss-Newton matrix exactly (for losses convex in z).

@@ -4,34 +4,17 @@
 #include <tuple>
 
 #include "backend/backend.hpp"
+#include "support/cases.hpp"
 #include "support/reference.hpp"
 
 namespace hesscov::testing {
 namespace {
 
-struct Case {
-  nn::ActivationKind activation;
-  std::string loss;
-  bool bias;
-};
 
-std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  return nn::to_string(info.param.activation) + "_" + info.param.loss +
-         (info.param.bias ? "_bias" : "_nobias");
-}
-
-std::vector<Case> all_cases() {
-  std::vector<Case> cases;
-  for (auto activation : {nn::ActivationKind::relu, nn::ActivationKind::tanh, nn::ActivationKind::identity})
-    for (const char* loss : {"cross_entropy", "mse", "softmax_mse"})
-      for (bool bias : {false, true}) cases.push_back({activation, loss, bias});
-  return cases;
-}
-
-class GradientTest : public ::testing::TestWithParam<Case> {};
+class GradientTest : public ::testing::TestWithParam<EngineCase> {};
 
 TEST_P(GradientTest, MatchesCentralDifferencesOfTheLoss) {
-  const Case c = GetParam();
+  const EngineCase c = GetParam();
   const auto model = nn::make_mlp(backend::make_cpu_backend(), {{6, 5, 4, 3}, c.bias, c.activation, c.loss});
   const SyntheticData data = synthetic_data(9, 6, 3, c.loss, 11);
   HostProblem problem(*model, data);
@@ -46,7 +29,7 @@ TEST_P(GradientTest, MatchesCentralDifferencesOfTheLoss) {
 }
 
 TEST_P(GradientTest, PerSampleGradientsMatchDifferencesOfEachSampleLoss) {
-  const Case c = GetParam();
+  const EngineCase c = GetParam();
   const auto model = nn::make_mlp(backend::make_cpu_backend(), {{4, 3, 3}, c.bias, c.activation, c.loss});
   const SyntheticData data = synthetic_data(5, 4, 3, c.loss, 12);
   HostProblem problem(*model, data);
@@ -65,7 +48,7 @@ TEST_P(GradientTest, PerSampleGradientsMatchDifferencesOfEachSampleLoss) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllLayersAndLosses, GradientTest, ::testing::ValuesIn(all_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(AllLayersAndLosses, GradientTest, ::testing::ValuesIn(all_engine_cases()), engine_case_name);
 
 TEST(Gradient, RestrictedToABlockIsTheRestrictionOfTheFullGradient) {
   const auto model = nn::make_mlp(backend::make_cpu_backend(),
