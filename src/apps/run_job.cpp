@@ -127,7 +127,7 @@ int run_job(const std::vector<std::string>& args) {
   const auto model = nn::make_model(backend, config, dataset.features, dataset.num_classes);
   log.info("model on " + backend->name() + ", parameters: " + std::to_string(model->num_params()) + "\n" + model->summary());
 
-  const std::vector<double> targets = data::one_hot(dataset.labels, dataset.num_classes);
+  const std::vector<double> targets = data::targets_of(dataset);
   nn::DatasetEvaluator evaluator(*model, world, data::rows(dataset.inputs, dataset.features, shard.begin, shard.end),
                                  data::rows(targets, dataset.num_classes, shard.begin, shard.end),
                                  config.get_int("probe.batch_size"));

@@ -29,6 +29,8 @@ Dataset load_idx_dataset(const std::string& directory, const std::string& split,
   dataset.name = name + ":" + split;
   dataset.count = raw.count;
   dataset.features = raw.rows * raw.cols;
+  dataset.height = raw.rows;
+  dataset.width = raw.cols;
   dataset.num_classes = kIdxClasses;
   dataset.inputs.resize(raw.pixels.size());
   for (std::size_t i = 0; i < raw.pixels.size(); ++i) dataset.inputs[i] = raw.pixels[i] / 255.0;
@@ -53,6 +55,7 @@ Dataset take_first(const Dataset& dataset, std::int64_t count) {
   subset.inputs = rows(dataset.inputs, dataset.features, 0, count);
   subset.labels.resize(static_cast<std::size_t>(count));
   subset.indices.resize(static_cast<std::size_t>(count));
+  if (!dataset.targets.empty()) subset.targets = rows(dataset.targets, dataset.num_classes, 0, count);
   return subset;
 }
 
@@ -64,6 +67,10 @@ std::vector<double> one_hot(const std::vector<int>& labels, int num_classes) {
     targets[n * static_cast<std::size_t>(num_classes) + static_cast<std::size_t>(labels[n])] = 1.0;
   }
   return targets;
+}
+
+std::vector<double> targets_of(const Dataset& dataset) {
+  return dataset.targets.empty() ? one_hot(dataset.labels, dataset.num_classes) : dataset.targets;
 }
 
 std::vector<double> rows(const std::vector<double>& matrix, std::int64_t width, std::int64_t begin,

@@ -9,12 +9,19 @@ namespace hesscov::data {
 struct Dataset {
   std::string name;                   ///< e.g. "fashion-mnist:train"
   std::int64_t count = 0;             ///< samples
-  std::int64_t features = 0;          ///< inputs per sample
+  std::int64_t features = 0;          ///< inputs per sample = channels * height * width
+  std::int64_t channels = 1, height = 1, width = 1;  ///< image shape (channel-major, row-major)
   int num_classes = 0;
   std::vector<double> inputs;         ///< [count x features] row-major, pixels / 255 in [0, 1]
   std::vector<int> labels;            ///< [count], each in [0, num_classes)
   std::vector<std::int64_t> indices;  ///< index of each sample in its source file
+  /// Regression targets [count x num_classes] when not empty (synthetic regression data);
+  /// otherwise the targets are one_hot(labels).
+  std::vector<double> targets;
 };
+
+/// The targets a loss sees: `dataset.targets` for regression data, one-hot labels otherwise.
+std::vector<double> targets_of(const Dataset& dataset);
 
 /// Loads `<split>-images-idx3-ubyte` and `<split>-labels-idx1-ubyte` from `directory`, each with
 /// a ".gz" suffix or without (the .gz file is preferred when both exist); split is "train" or

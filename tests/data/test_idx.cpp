@@ -132,7 +132,14 @@ TEST_F(IdxFiles, DatasetScalesPixelsAndChecksLabels) {
 }
 
 TEST(Dataset, TakeFirstOneHotAndRows) {
-  Dataset dataset{"d", 3, 2, 4, {1, 2, 3, 4, 5, 6}, {0, 3, 1}, {0, 1, 2}};
+  Dataset dataset;
+  dataset.name = "d";
+  dataset.count = 3;
+  dataset.features = 2;
+  dataset.num_classes = 4;
+  dataset.inputs = {1, 2, 3, 4, 5, 6};
+  dataset.labels = {0, 3, 1};
+  dataset.indices = {0, 1, 2};
   const Dataset first = take_first(dataset, 2);
   EXPECT_EQ(first.inputs, (std::vector<double>{1, 2, 3, 4}));
   EXPECT_EQ(first.labels, (std::vector<int>{0, 3}));
