@@ -124,7 +124,7 @@ int run_job(const std::vector<std::string>& args) {
 
   const int device = 0;  // one GPU per rank is chosen by the launcher (CUDA_VISIBLE_DEVICES)
   const auto backend = backend::make_backend(config.get_string("device"), device);
-  const auto model = nn::make_model(backend, config, dataset.features, dataset.num_classes);
+  const auto model = nn::make_model(backend, config, {dataset.channels, dataset.height, dataset.width}, dataset.num_classes);
   log.info("model on " + backend->name() + ", parameters: " + std::to_string(model->num_params()) + "\n" + model->summary());
 
   const std::vector<double> targets = data::targets_of(dataset);

@@ -13,7 +13,8 @@ void add_model_keys(core::Schema& schema) {
 }
 
 std::unique_ptr<Model> make_model(std::shared_ptr<const backend::Backend> backend, const core::Config& config,
-                                  index input_features, index classes) {
+                                  const InputShape& input, index classes) {
+  const index input_features = input.features();
   MlpSpec spec;
   for (auto width : config.get_int_list("model.mlp")) spec.widths.push_back(width);
   if (spec.widths.front() != input_features)

@@ -7,12 +7,18 @@
 
 namespace hesscov::nn {
 
+/// Shape of one input sample: channels x height x width, stored channel-major then row-major.
+struct InputShape {
+  index channels = 1, height = 1, width = 1;
+  [[nodiscard]] index features() const { return channels * height * width; }
+};
+
 /// Declares model.mlp, model.bias, model.activation and model.loss.
 void add_model_keys(core::Schema& schema);
 
-/// The MLP a config describes, checked against the data it will see: model.mlp must start with
-/// `input_features` and end with `classes` (a ConfigError naming model.mlp otherwise).
+/// The model a config describes, checked against the data it will see: model.mlp must start with
+/// input.features() and end with `classes` (a ConfigError naming model.mlp otherwise).
 std::unique_ptr<Model> make_model(std::shared_ptr<const backend::Backend> backend, const core::Config& config,
-                                  index input_features, index classes);
+                                  const InputShape& input, index classes);
 
 }  // namespace hesscov::nn
