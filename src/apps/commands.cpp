@@ -19,8 +19,9 @@ constexpr const char* kUsage =
     "usage: hesscov <command> [arguments] [PETSc/SLEPc options]\n"
     "\n"
     "commands:\n"
-    "  run CONFIG.yaml [key=value ...]   the job a config describes (inputs/quickstart.yaml)\n"
-    "  run --help                        every config key with its type, default and meaning\n"
+    "  run CONFIG.yaml [key=value ...]   train, then probe loss and curvature (inputs/quickstart.yaml)\n"
+    "  train CONFIG.yaml [key=value ...] SGD training with checkpoints\n"
+    "  run --help, train --help          every config key with its type, default and meaning\n"
     "  info                              the build: MPI, PETSc/SLEPc, scalar, index size, BLAS,\n"
     "                                    HDF5, CUDA\n"
     "  --version                         the version and git revision\n"
@@ -58,6 +59,7 @@ int run_command(const std::vector<std::string>& args) {
   const std::string& command = args[0];
   if (command == "info") return run_info();
   if (command == "run") return run_job({args.begin() + 1, args.end()});
+  if (command == "train") return train_job({args.begin() + 1, args.end()});
   std::fprintf(stderr, "hesscov: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -13,7 +13,11 @@ int dispatch(int argc, char** argv, const std::vector<std::string>& args);
 /// `hesscov info`: the build (MPI, PETSc/SLEPc, scalar, index size, BLAS, HDF5, CUDA).
 int run_info();
 
-/// `hesscov run CONFIG.yaml [key=value ...]`: the main job of a config (see docs/usage.md).
+/// `hesscov run CONFIG.yaml [key=value ...]`: train per the config (if train.epochs > 0), then
+/// probe the loss, gradient and curvature products at the resulting point (docs/usage.md).
 int run_job(const std::vector<std::string>& args);
+
+/// `hesscov train CONFIG.yaml [key=value ...]`: SGD with checkpoints (docs/training.md).
+int train_job(const std::vector<std::string>& args);
 
 }  // namespace hesscov::apps

@@ -7,31 +7,17 @@
 #include <cstdio>
 #include <sstream>
 
-#include "apps/build_info.hpp"
 #include "apps/commands.hpp"
+#include "apps/run_setup.hpp"
 #include "backend/backend.hpp"
 #include "comm/communicator.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 #include "core/rng.hpp"
-#include "data/data_config.hpp"
 #include "nn/dataset_evaluator.hpp"
-#include "nn/model_config.hpp"
 
 namespace hesscov::apps {
 namespace {
-
-core::Schema run_schema() {
-  core::Schema schema;
-  schema.add_int("seed", 1, "root seed: initial parameters (stream init/<block>) and probe directions", {.min = 0});
-  schema.add_choice("device", "cpu", {"cpu", "cuda"}, "backend for the products (cuda: one GPU per rank, by local rank)");
-  data::add_data_keys(schema);
-  nn::add_model_keys(schema);
-  schema.add_int("probe.batch_size", 1000, "samples per batch in every product (bounds memory)", {.min = 1});
-  schema.add_string_list("probe.blocks", {"fc2.weight"},
-                         "parameter blocks for the restricted products (all together form one subspace); [] skips them");
-  return schema;
-}
 
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
   double sum = 0.0;
@@ -99,56 +85,47 @@ void probe_subspace(nn::DatasetEvaluator& evaluator, const nn::ParamSubset& subs
 }  // namespace
 
 int run_job(const std::vector<std::string>& args) {
-  const core::Schema schema = run_schema();
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::printf("usage: hesscov run CONFIG.yaml [key=value ...]\n\nconfig keys:\n%s", schema.help().c_str());
-    return 0;
-  }
-  if (args.empty() || args[0].find('=') != std::string::npos) {
-    std::fprintf(stderr, "usage: hesscov run CONFIG.yaml [key=value ...]   (hesscov run --help lists the keys)\n");
-    return 2;
-  }
-  core::Config config = core::Config::load_file(args[0], schema);
-  for (size_t i = 1; i < args.size(); ++i) config.set_override(args[i]);
-
+  const core::Schema schema = job_schema();
+  if (const int code = handle_job_usage("run", args, schema); code >= 0) return code;
   const comm::Communicator world = comm::Communicator::borrow(MPI_COMM_WORLD);
   const core::Logger log(world.rank());
-  log.info(version_line() + ", " + std::to_string(world.size()) + " MPI rank(s)");
-  log.info("config " + config.file() + ", effective values:\n" + config.to_yaml());
+  const RunSetup run = prepare_run(args, schema, world, log);
+  const train::Checkpoint point = train_model(run, world, log);
 
-  const data::Dataset dataset = data::load_dataset(config);
-  const auto shard = comm::block_partition(dataset.count, world.rank(), world.size());
-  log.info("data: " + dataset.name + ", samples: " + std::to_string(dataset.count) + ", features: " +
-           std::to_string(dataset.features) + ", classes: " + std::to_string(dataset.num_classes) +
-           ", about " + std::to_string(shard.size()) + " per rank");
-
-  const int device = 0;  // one GPU per rank is chosen by the launcher (CUDA_VISIBLE_DEVICES)
-  const auto backend = backend::make_backend(config.get_string("device"), device);
-  const auto model = nn::make_model(backend, config, {dataset.channels, dataset.height, dataset.width}, dataset.num_classes);
-  log.info("model on " + backend->name() + ", parameters: " + std::to_string(model->num_params()) + "\n" + model->summary());
-
-  const std::vector<double> targets = data::targets_of(dataset);
-  nn::DatasetEvaluator evaluator(*model, world, data::rows(dataset.inputs, dataset.features, shard.begin, shard.end),
-                                 data::rows(targets, dataset.num_classes, shard.begin, shard.end),
-                                 config.get_int("probe.batch_size"));
-  const auto seed = static_cast<std::uint64_t>(config.get_int("seed"));
-  evaluator.set_parameters(model->initial_parameters(seed));
-  log.info(format("mean loss L = %.10f", evaluator.mean_loss()));
-
-  probe_subspace(evaluator, nn::ParamSubset::all(model->layout()), "full space", seed, world, log);
-  const auto blocks = config.get_string_list("probe.blocks");
+  nn::DatasetEvaluator evaluator(*run.model, world,
+                                 data::rows(run.dataset.inputs, run.dataset.features, run.shard.begin, run.shard.end),
+                                 data::rows(data::targets_of(run.dataset), run.dataset.num_classes, run.shard.begin,
+                                            run.shard.end),
+                                 run.config.get_int("probe.batch_size"));
+  evaluator.set_parameters(point.params);
+  log.info("probing the point after step " + std::to_string(point.step) + " (" + point.status + ")");
+  log.info(format("mean loss L = %.10f   accuracy %.4f", evaluator.mean_loss(), evaluator.accuracy()));
+  probe_subspace(evaluator, nn::ParamSubset::all(run.model->layout()), "full space", run.seed, world, log);
+  const auto blocks = run.config.get_string_list("probe.blocks");
   if (!blocks.empty()) {
     std::string label;
     for (const auto& name : blocks) label += (label.empty() ? "" : "+") + name;
+    nn::ParamSubset subset = nn::ParamSubset::all(run.model->layout());
     try {
-      probe_subspace(evaluator, nn::ParamSubset::of(model->layout(), blocks), "block " + label, seed, world, log);
-    } catch (const core::ConfigError&) {
-      throw;
+      subset = nn::ParamSubset::of(run.model->layout(), blocks);
     } catch (const core::Error& error) {
-      throw config.error("probe.blocks", std::string("names of parameter blocks (") + error.what() + ")");
+      throw run.config.error("probe.blocks", std::string("names of parameter blocks (") + error.what() + ")");
     }
+    probe_subspace(evaluator, subset, "block " + label, run.seed, world, log);
   }
   log.info("done in " + core::format_seconds(log.elapsed()));
+  return 0;
+}
+
+int train_job(const std::vector<std::string>& args) {
+  const core::Schema schema = job_schema();
+  if (const int code = handle_job_usage("train", args, schema); code >= 0) return code;
+  const comm::Communicator world = comm::Communicator::borrow(MPI_COMM_WORLD);
+  const core::Logger log(world.rank());
+  const RunSetup run = prepare_run(args, schema, world, log);
+  const train::Checkpoint final_state = train_model(run, world, log);
+  log.info("training " + final_state.status + " after " + std::to_string(final_state.step) + " steps in " +
+           core::format_seconds(log.elapsed()));
   return 0;
 }
 

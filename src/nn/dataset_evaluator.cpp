@@ -58,15 +58,28 @@ void DatasetEvaluator::check_direction(const ParamSubset& subset, const std::vec
                std::to_string(subset.size()));
 }
 
-double DatasetEvaluator::mean_loss() {
-  backend::Buffer<double> losses(model_.backend_ptr(), batch_size_);
+template <class PerSample>
+double DatasetEvaluator::sample_mean(PerSample per_sample) {
+  backend::Buffer<double> values(model_.backend_ptr(), batch_size_);
   double local = 0.0;
   for_each_batch([&](index, const Batch& batch) {
-    model_.per_sample_losses(workspace_, params_.data(), batch, losses.data());
-    const auto values = losses.to_host();
-    for (index n = 0; n < batch.samples; ++n) local += values[static_cast<size_t>(n)];
+    per_sample(batch, values.data());
+    const auto host = values.to_host();
+    for (index n = 0; n < batch.samples; ++n) local += host[static_cast<size_t>(n)];
   });
   return comm_.allreduce_sum(local) / static_cast<double>(global_count_);
+}
+
+double DatasetEvaluator::mean_loss() {
+  return sample_mean([&](const Batch& batch, double* out) {
+    model_.per_sample_losses(workspace_, params_.data(), batch, out);
+  });
+}
+
+double DatasetEvaluator::accuracy() {
+  return sample_mean([&](const Batch& batch, double* out) {
+    model_.per_sample_hits(workspace_, params_.data(), batch, out);
+  });
 }
 
 std::vector<double> DatasetEvaluator::gradient(const ParamSubset& subset) {

@@ -27,6 +27,8 @@ class DatasetEvaluator {
   // All of the following are collective and return host vectors in `subset` coordinates.
   /// L = (1/N) sum_n l_n.
   [[nodiscard]] double mean_loss();
+  /// Fraction of samples whose output argmax matches the target argmax (classification).
+  [[nodiscard]] double accuracy();
   /// (1/N) sum_n g_n.
   [[nodiscard]] std::vector<double> gradient(const ParamSubset& subset);
   /// (1/N) sum_n H_n v (Hessian of L times v) or the Gauss-Newton product.
@@ -42,6 +44,9 @@ class DatasetEvaluator {
 
  private:
   [[nodiscard]] Batch batch_at(index first, index count) const;
+  /// (1/N) sum over all samples of a per-sample quantity computed by `per_sample`.
+  template <class PerSample>
+  [[nodiscard]] double sample_mean(PerSample per_sample);
   template <class Visit>
   void for_each_batch(Visit visit) const;
   [[nodiscard]] std::vector<double> reduce(const backend::Buffer<double>& partial) const;

@@ -160,6 +160,12 @@ void Model::per_sample_losses(Workspace& ws, const double* params, const Batch& 
                 out_features(), losses);
 }
 
+void Model::per_sample_hits(Workspace& ws, const double* params, const Batch& batch, double* correct) const {
+  forward(ws, params, batch);
+  backend::for_each(*backend_, batch.samples,
+                    kernels::RowArgmaxMatch{ws.activation(layers_.size()), batch.targets, out_features(), correct});
+}
+
 void Model::gradient(Workspace& ws, const double* params, const Batch& batch,
                      const ParamSubset& subset, const double* weights, double scale,
                      double* out) const {

@@ -53,6 +53,8 @@ class Model {
   // ---- products on one batch (local: no communication). `params` is the full flat vector on the
   // backend side; vectors v / outputs are in `subset` coordinates on the backend side. ----
 
+  /// correct[n] = 1 when argmax of the output row equals argmax of the target row, else 0.
+  void per_sample_hits(Workspace& ws, const double* params, const Batch& batch, double* correct) const;
   /// losses[n] = l_n (unweighted); also leaves the forward pass in `ws`.
   void per_sample_losses(Workspace& ws, const double* params, const Batch& batch,
                          double* losses) const;

@@ -11,6 +11,7 @@
   X(Axpy)                                                    \
   X(Scale)                                                   \
   X(RowDot)                                                  \
+  X(RowArgmaxMatch)                                          \
   X(ReluForward)                                             \
   X(ReluJacobian)                                            \
   X(TanhForward)                                             \

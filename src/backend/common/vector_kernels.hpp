@@ -39,4 +39,21 @@ struct RowDot {
   }
 };
 
+/// out[row] = 1 when the largest entry of z's row sits where the largest entry of t's row does
+/// (first maximum on ties), else 0: per-sample accuracy against one-hot or soft targets.
+struct RowArgmaxMatch {
+  const double* z;
+  const double* t;
+  index cols;
+  double* out;
+  HC_HOST_DEVICE void operator()(index row) const {
+    index best_z = 0, best_t = 0;
+    for (index j = 1; j < cols; ++j) {
+      if (z[row * cols + j] > z[row * cols + best_z]) best_z = j;
+      if (t[row * cols + j] > t[row * cols + best_t]) best_t = j;
+    }
+    out[row] = best_z == best_t ? 1.0 : 0.0;
+  }
+};
+
 }  // namespace hesscov::backend::kernels

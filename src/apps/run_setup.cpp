@@ -1,0 +1,90 @@
+#include "apps/run_setup.hpp"
+
+#include <cstdio>
+
+#include "apps/build_info.hpp"
+#include "backend/backend.hpp"
+#include "data/data_config.hpp"
+#include "nn/model_config.hpp"
+#include "train/train_config.hpp"
+
+namespace hesscov::apps {
+
+core::Schema job_schema() {
+  core::Schema schema;
+  schema.add_int("seed", 1, "root seed: initial parameters (stream init/<block>), batches, label noise, probes",
+                 {.min = 0});
+  schema.add_choice("device", "cpu", {"cpu", "cuda"},
+                    "backend for the products (cuda: the first visible GPU of each rank)");
+  data::add_data_keys(schema);
+  nn::add_model_keys(schema);
+  train::add_train_keys(schema);
+  schema.add_int("probe.batch_size", 1000, "samples per batch in every probe product (bounds memory)", {.min = 1});
+  schema.add_string_list("probe.blocks", {"fc2.weight"},
+                         "parameter blocks for the restricted products (together one subspace); [] skips them");
+  return schema;
+}
+
+int handle_job_usage(const std::string& command, const std::vector<std::string>& args, const core::Schema& schema) {
+  const std::string usage = "usage: hesscov " + command + " CONFIG.yaml [key=value ...]";
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::printf("%s\n\nconfig keys:\n%s", usage.c_str(), schema.help().c_str());
+    return 0;
+  }
+  if (args.empty() || args[0].find('=') != std::string::npos) {
+    std::fprintf(stderr, "%s   (hesscov %s --help lists the keys)\n", usage.c_str(), command.c_str());
+    return 2;
+  }
+  return -1;
+}
+
+RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& schema,
+                     const comm::Communicator& world, const core::Logger& log) {
+  core::Config config = core::Config::load_file(args[0], schema);
+  for (size_t i = 1; i < args.size(); ++i) config.set_override(args[i]);
+  log.info(version_line() + ", " + std::to_string(world.size()) + " MPI rank(s)");
+  log.info("config " + config.file() + ", effective values:\n" + config.to_yaml());
+
+  data::Dataset dataset = data::load_dataset(config);
+  const auto shard = comm::block_partition(dataset.count, world.rank(), world.size());
+  log.info("data: " + dataset.name + ", samples: " + std::to_string(dataset.count) + ", features: " +
+           std::to_string(dataset.features) + ", classes: " + std::to_string(dataset.num_classes) + ", about " +
+           std::to_string(shard.size()) + " per rank");
+  auto backend = backend::make_backend(config.get_string("device"), 0);
+  auto model = nn::make_model(backend, config, {dataset.channels, dataset.height, dataset.width},
+                              dataset.num_classes);
+  log.info("model on " + backend->name() + ", parameters: " + std::to_string(model->num_params()) + "\n" +
+           model->summary());
+  const auto seed = static_cast<std::uint64_t>(config.get_int("seed"));
+  return {std::move(config), std::move(dataset), shard, std::move(backend), std::move(model), seed};
+}
+
+train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& world, const core::Logger& log) {
+  const auto& config = run.config;
+  train::Checkpoint start;
+  const std::string resume = config.get_string("train.resume");
+  if (resume.empty()) {
+    start.params = run.model->initial_parameters(run.seed);
+  } else {
+    start = train::read_checkpoint(resume);
+    if (static_cast<index>(start.params.size()) != run.model->num_params())
+      throw config.error("train.resume", "a checkpoint of this model (" + std::to_string(run.model->num_params()) +
+                                             " parameters; the file holds " + std::to_string(start.params.size()) + ")");
+    if (start.seed != run.seed)
+      throw config.error("train.resume", "a checkpoint written with seed " + std::to_string(run.seed) +
+                                             " (the file has seed " + std::to_string(start.seed) + ")");
+    log.info("resuming from " + resume + " at step " + std::to_string(start.step));
+  }
+  if (config.get_int("train.epochs") == 0) return start;
+  const std::vector<double> targets = data::targets_of(run.dataset);
+  const index classes = run.dataset.num_classes;
+  train::Shard shard{data::rows(run.dataset.inputs, run.dataset.features, run.shard.begin, run.shard.end),
+                     data::rows(targets, classes, run.shard.begin, run.shard.end), run.shard.begin, run.shard.size()};
+  train::Trainer trainer(*run.model, world, train::train_settings(config, run.dataset.count, run.seed),
+                         std::move(shard), log);
+  log.info("training: " + std::to_string(config.get_int("train.epochs")) + " epochs of " +
+           std::to_string(trainer.steps_per_epoch()) + " steps");
+  return trainer.run(std::move(start), config.to_yaml());
+}
+
+}  // namespace hesscov::apps

@@ -1,0 +1,42 @@
+#pragma once
+// What every job command does first: read and validate the config, load the data, shard it, and
+// build the model on the chosen backend; then, for commands that train, run SGD.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "comm/communicator.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+#include "data/dataset.hpp"
+#include "nn/model.hpp"
+#include "train/checkpoint.hpp"
+
+namespace hesscov::apps {
+
+/// Every key a job config may hold: seed, device, data.*, model.*, train.*, probe.*.
+core::Schema job_schema();
+
+struct RunSetup {
+  core::Config config;
+  data::Dataset dataset;
+  comm::Range shard;  ///< this rank's samples [begin, end)
+  std::shared_ptr<const backend::Backend> backend;
+  std::unique_ptr<nn::Model> model;
+  std::uint64_t seed = 0;
+};
+
+/// args = {CONFIG, key=value...}. Collective over `world`.
+RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& schema,
+                     const comm::Communicator& world, const core::Logger& log);
+
+/// Trains per the train section from the seeded initial point or train.resume; with
+/// train.epochs = 0 returns the initial point untouched. Collective.
+train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& world, const core::Logger& log);
+
+/// "usage: hesscov <command> CONFIG.yaml [key=value ...]" handling shared by the job commands:
+/// prints the schema for --help (returns 0), a usage line for bad arguments (returns 2), or -1
+/// when the arguments are a config path and overrides.
+int handle_job_usage(const std::string& command, const std::vector<std::string>& args, const core::Schema& schema);
+
+}  // namespace hesscov::apps

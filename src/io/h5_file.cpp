@@ -1,0 +1,132 @@
+#include "io/h5_file.hpp"
+
+#include "core/error.hpp"
+
+namespace hesscov::io {
+namespace {
+
+/// HDF5's innermost error message, collected from its error stack.
+herr_t collect_message(unsigned, const H5E_error2_t* error, void* data) {
+  auto* text = static_cast<std::string*>(data);
+  if (error->desc != nullptr && text->empty()) *text = error->desc;
+  return 0;
+}
+
+/// Checks an HDF5 return value (negative means failure) and raises an IoError naming the file
+/// and object; HDF5's own printing is silenced so the message appears once, through us.
+template <class Value>
+Value checked(Value value, const std::string& file, const std::string& what) {
+  if (value >= 0) return value;
+  std::string message;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_message, &message);
+  H5Eclear2(H5E_DEFAULT);
+  throw core::IoError(file, what + (message.empty() ? std::string() : ": " + message));
+}
+
+void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+}  // namespace
+
+H5File::H5File(std::string path, hid_t id) : path_(std::move(path)), file_(id) {}
+
+H5File H5File::create(const std::string& path) {
+  silence_hdf5();
+  return H5File(path, checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path,
+                              "cannot create the HDF5 file"));
+}
+
+H5File H5File::open_read(const std::string& path) {
+  silence_hdf5();
+  return H5File(path, checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path,
+                              "cannot open as an HDF5 file"));
+}
+
+void H5File::write_vector(const std::string& name, const std::vector<double>& values) {
+  const hsize_t extent = values.size();
+  Id<H5Sclose> space(checked(H5Screate_simple(1, &extent, nullptr), path_, "dataspace of " + name));
+  Id<H5Dclose> dataset(checked(H5Dcreate2(file_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                          H5P_DEFAULT, H5P_DEFAULT),
+                               path_, "cannot create dataset /" + name));
+  checked(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path_,
+          "cannot write dataset /" + name);
+}
+
+std::vector<double> H5File::read_vector(const std::string& name) const {
+  Id<H5Dclose> dataset(checked(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), path_,
+                               "no dataset /" + name));
+  Id<H5Sclose> space(checked(H5Dget_space(dataset.get()), path_, "dataspace of /" + name));
+  const int rank = checked(H5Sget_simple_extent_ndims(space.get()), path_, "rank of /" + name);
+  if (rank != 1) throw core::IoError(path_, "dataset /" + name + " is not 1-D");
+  hsize_t extent = 0;
+  checked(H5Sget_simple_extent_dims(space.get(), &extent, nullptr), path_, "extent of /" + name);
+  std::vector<double> values(extent);
+  checked(H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path_,
+          "cannot read dataset /" + name);
+  return values;
+}
+
+namespace {
+
+void write_scalar_attribute(hid_t file, const std::string& path, const std::string& name, hid_t file_type,
+                            hid_t memory_type, const void* value) {
+  Id<H5Sclose> space(checked(H5Screate(H5S_SCALAR), path, "scalar dataspace"));
+  Id<H5Aclose> attribute(checked(H5Acreate2(file, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                                 path, "cannot create attribute " + name));
+  checked(H5Awrite(attribute.get(), memory_type, value), path, "cannot write attribute " + name);
+}
+
+void read_scalar_attribute(hid_t file, const std::string& path, const std::string& name, hid_t memory_type,
+                           void* value) {
+  Id<H5Aclose> attribute(checked(H5Aopen(file, name.c_str(), H5P_DEFAULT), path, "no attribute " + name));
+  checked(H5Aread(attribute.get(), memory_type, value), path, "cannot read attribute " + name);
+}
+
+}  // namespace
+
+void H5File::write_attribute(const std::string& name, double value) {
+  write_scalar_attribute(file_.get(), path_, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+
+void H5File::write_attribute(const std::string& name, std::int64_t value) {
+  write_scalar_attribute(file_.get(), path_, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
+}
+
+void H5File::write_attribute(const std::string& name, const std::string& value) {
+  Id<H5Tclose> type(checked(H5Tcopy(H5T_C_S1), path_, "string type"));
+  checked(H5Tset_size(type.get(), std::max<size_t>(value.size(), 1)), path_, "string size");
+  write_scalar_attribute(file_.get(), path_, name, type.get(), type.get(), value.c_str());
+}
+
+double H5File::read_double(const std::string& name) const {
+  double value = 0.0;
+  read_scalar_attribute(file_.get(), path_, name, H5T_NATIVE_DOUBLE, &value);
+  return value;
+}
+
+std::int64_t H5File::read_int(const std::string& name) const {
+  std::int64_t value = 0;
+  read_scalar_attribute(file_.get(), path_, name, H5T_NATIVE_INT64, &value);
+  return value;
+}
+
+std::string H5File::read_string(const std::string& name) const {
+  Id<H5Aclose> attribute(checked(H5Aopen(file_.get(), name.c_str(), H5P_DEFAULT), path_, "no attribute " + name));
+  Id<H5Tclose> type(checked(H5Aget_type(attribute.get()), path_, "type of attribute " + name));
+  if (H5Tget_class(type.get()) != H5T_STRING) throw core::IoError(path_, "attribute " + name + " is not a string");
+  const size_t size = H5Tget_size(type.get());
+  std::string value(size, '\0');
+  checked(H5Aread(attribute.get(), type.get(), value.data()), path_, "cannot read attribute " + name);
+  return value.substr(0, value.find('\0'));
+}
+
+bool H5File::has_attribute(const std::string& name) const {
+  return checked(H5Aexists(file_.get(), name.c_str()), path_, "attribute lookup " + name) > 0;
+}
+
+void H5File::close() {
+  if (file_.get() < 0) return;
+  checked(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), path_, "cannot flush");
+  file_ = Id<H5Fclose>();
+}
+
+}  // namespace hesscov::io

@@ -1,0 +1,65 @@
+#pragma once
+// A small RAII layer over HDF5 (STYLE.md: h5::Id for every handle, every call checked): enough
+// for serial files of named fp64 vectors and scalar/string attributes on the root group, such as
+// training checkpoints. Errors are core::IoError naming the file, the object and HDF5's message.
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hesscov::io {
+
+/// Owns one HDF5 identifier and closes it with `Close` (H5Fclose, H5Dclose, ...). Move-only.
+template <herr_t (*Close)(hid_t)>
+class Id {
+ public:
+  Id() = default;
+  explicit Id(hid_t id) : id_(id) {}
+  Id(const Id&) = delete;
+  Id& operator=(const Id&) = delete;
+  Id(Id&& other) noexcept : id_(other.id_) { other.id_ = H5I_INVALID_HID; }
+  Id& operator=(Id&& other) noexcept {
+    std::swap(id_, other.id_);
+    return *this;
+  }
+  ~Id() {
+    if (id_ >= 0) Close(id_);  // destructors never throw
+  }
+  [[nodiscard]] hid_t get() const noexcept { return id_; }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+};
+
+class H5File {
+ public:
+  /// Creates (truncating) `path` for writing.
+  static H5File create(const std::string& path);
+  /// Opens an existing file read-only.
+  static H5File open_read(const std::string& path);
+
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+  /// A 1-D fp64 dataset `name` at the root.
+  void write_vector(const std::string& name, const std::vector<double>& values);
+  [[nodiscard]] std::vector<double> read_vector(const std::string& name) const;
+
+  void write_attribute(const std::string& name, double value);
+  void write_attribute(const std::string& name, std::int64_t value);
+  void write_attribute(const std::string& name, const std::string& value);
+  [[nodiscard]] double read_double(const std::string& name) const;
+  [[nodiscard]] std::int64_t read_int(const std::string& name) const;
+  [[nodiscard]] std::string read_string(const std::string& name) const;
+  [[nodiscard]] bool has_attribute(const std::string& name) const;
+
+  /// Flushes and closes (also done by the destructor, which cannot report failures).
+  void close();
+
+ private:
+  H5File(std::string path, hid_t id);
+  std::string path_;
+  Id<H5Fclose> file_;
+};
+
+}  // namespace hesscov::io

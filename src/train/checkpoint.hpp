@@ -1,0 +1,31 @@
+#pragma once
+// A training checkpoint: everything needed to resume bit for bit. Batches and label noise are pure
+// functions of (seed, step) (train/sampler.hpp), so the RNG state is the seed and the step.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backend/types.hpp"
+
+namespace hesscov::train {
+
+struct Checkpoint {
+  index step = 0;                  ///< optimizer steps taken since the start of the run
+  index epoch = 0;                 ///< completed epochs (step / steps_per_epoch, rounded down)
+  std::uint64_t seed = 0;          ///< the run's root seed (sampling, label noise, initialisation)
+  std::vector<double> params;      ///< flat fp64 parameter vector (model layout)
+  std::vector<double> velocity;    ///< SGD momentum buffer, same layout
+  std::string status = "running";  ///< "running", "completed" or "diverged: <reason>"
+  std::string config;              ///< the effective config (YAML) of the run that wrote it
+  double train_loss = 0.0;         ///< last evaluated mean training loss (NaN when not evaluated)
+  double train_accuracy = 0.0;
+};
+
+/// Writes `checkpoint` to `path` atomically: the file is written under a temporary name and
+/// renamed, so `path` is either absent, the previous version, or complete. Local (call on one rank).
+void write_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+
+/// Reads a checkpoint written by write_checkpoint; core::IoError naming the file otherwise.
+Checkpoint read_checkpoint(const std::string& path);
+
+}  // namespace hesscov::train

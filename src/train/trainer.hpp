@@ -1,0 +1,76 @@
+#pragma once
+// Data-parallel SGD: parameters are replicated, samples are sharded. A minibatch is a list of
+// global sample indices (BatchSampler); each rank computes the gradient sum over the batch's
+// samples it holds, the sums are added across ranks, and every rank applies the same update. The
+// trajectory therefore does not depend on the number of ranks beyond summation order.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "comm/communicator.hpp"
+#include "core/log.hpp"
+#include "nn/dataset_evaluator.hpp"
+#include "train/checkpoint.hpp"
+#include "train/sampler.hpp"
+#include "train/sgd.hpp"
+
+namespace hesscov::train {
+
+struct TrainSettings {
+  index epochs = 0;
+  index batch_size = 64;
+  Sampling sampling = Sampling::epoch;
+  Schedule schedule;
+  double momentum = 0.0;
+  double weight_decay = 0.0;          ///< L2 coefficient: adds weight_decay * theta to the gradient
+  double label_noise = 0.0;           ///< std of Gaussian noise added to the targets of each use of a sample
+  std::uint64_t seed = 0;             ///< sampling and label-noise streams
+  index eval_every = 1;               ///< epochs between evaluations of the training loss/accuracy
+  std::vector<index> checkpoint_epochs;  ///< write a checkpoint after these epochs (0: the start)
+  std::vector<index> checkpoint_steps;   ///< and after these global steps
+  std::string checkpoint_dir;         ///< "" writes none but the return value
+  index stop_after_steps = -1;        ///< stop early after this global step (-1: run all epochs)
+};
+
+/// This rank's samples: rows [begin, begin + count) of the global data set.
+struct Shard {
+  std::vector<double> inputs;   ///< [count x in_features]
+  std::vector<double> targets;  ///< [count x classes]
+  index begin = 0;
+  index count = 0;
+};
+
+class Trainer {
+ public:
+  /// `model`, `comm` and `log` must outlive the trainer. Collective.
+  Trainer(const nn::Model& model, const comm::Communicator& comm, TrainSettings settings, Shard shard,
+          const core::Logger& log);
+
+  [[nodiscard]] index steps_per_epoch() const { return sampler_.steps_per_epoch(); }
+  [[nodiscard]] index global_count() const { return global_count_; }
+
+  /// Trains from `state` (step 0 with initial parameters and zero velocity, or a checkpoint) to
+  /// the end of the last epoch, or until a non-finite gradient or loss; returns the final state
+  /// with status "completed" or "diverged: ...". Collective; checkpoints are written by rank 0.
+  Checkpoint run(Checkpoint state, const std::string& config_text);
+
+ private:
+  /// One SGD step at state.step; false when the reduced gradient is not finite.
+  bool step(Checkpoint& state, Sgd& sgd);
+  /// Training loss and accuracy at state.params, logged with progress and ETA.
+  void evaluate(Checkpoint& state, double seconds, index steps_taken, index steps_left);
+  void save(const Checkpoint& state, const std::string& name) const;
+
+  const nn::Model& model_;
+  const comm::Communicator& comm_;
+  TrainSettings settings_;
+  Shard shard_;
+  const core::Logger& log_;
+  index global_count_;
+  BatchSampler sampler_;
+  nn::Workspace workspace_;
+  nn::DatasetEvaluator evaluator_;
+  backend::Buffer<double> params_, batch_inputs_, batch_targets_, gradient_;
+};
+
+}  // namespace hesscov::train
