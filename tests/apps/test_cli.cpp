@@ -113,6 +113,38 @@ TEST(Cli, MissingDataFolderIsNamed) {
   EXPECT_TRUE(contains(r.output, "/nonexistent/mnist")) << r.output;
 }
 
+TEST(Cli, TrainWritesCheckpointsAndResumesToTheSameParameters) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  const std::string dir = write_temp("train_out", "");
+  std::filesystem::remove(dir);
+  const std::string common = "run " + source_dir() +
+                             "/inputs/quickstart.yaml data.limit=300 train.batch_size=32 train.momentum=0.9 "
+                             "probe.blocks=[] train.output=" + dir;
+  const Result whole = run(common.substr(4).insert(0, "train ") + "/whole train.epochs=3");
+  ASSERT_EQ(whole.status, 0) << whole.output;
+  EXPECT_TRUE(contains(whole.output, "epoch 3/3")) << whole.output;
+  EXPECT_TRUE(contains(whole.output, "training completed after 30 steps")) << whole.output;
+  const Result first = run(common.substr(4).insert(0, "train ") + "/part train.epochs=1");
+  ASSERT_EQ(first.status, 0) << first.output;
+  const Result resumed = run(common + "/part2 train.epochs=3 train.resume=" + dir + "/part/final.h5");
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_TRUE(contains(resumed.output, "resuming from")) << resumed.output;
+  // The probe prints the loss at the final point: both routes must agree to the printed digit.
+  const Result probe_whole = run(common + "/whole2 train.epochs=3");
+  const auto loss_line = [](const std::string& text) { return text.substr(text.find("mean loss L"), 40); };
+  ASSERT_TRUE(contains(resumed.output, "mean loss L") && contains(probe_whole.output, "mean loss L"));
+  EXPECT_EQ(loss_line(resumed.output), loss_line(probe_whole.output));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, ResumeFromAFileThatIsNoCheckpointIsNamed) {
+  const std::string bogus = write_temp("bogus.h5", "not hdf5");
+  const Result r = run("train " + source_dir() + "/inputs/quickstart.yaml data.limit=100 train.epochs=1 train.resume=" + bogus);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.output, bogus)) << r.output;
+}
+
 TEST(Cli, MissingConfigFileIsNamed) {
   const Result r = run("run /nonexistent/config.yaml");
   EXPECT_EQ(r.status, 1);
