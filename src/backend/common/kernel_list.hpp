@@ -2,6 +2,7 @@
 // Every functor launched through backend::for_each, for the CUDA instantiations (cuda/for_each.cu)
 // and the NotCompiled stubs (stub/cuda_stub.cpp). A new kernel is added here once.
 #include "backend/common/activation_kernels.hpp"
+#include "backend/common/conv_kernels.hpp"
 #include "backend/common/linear_kernels.hpp"
 #include "backend/common/loss_kernels.hpp"
 #include "backend/common/vector_kernels.hpp"
@@ -29,4 +30,13 @@
   X(LossGradient<kernels::SoftmaxSquaredError>)                       \
   X(LossHessian<kernels::CrossEntropy>)                               \
   X(LossHessian<kernels::SquaredError>)                               \
-  X(LossHessian<kernels::SoftmaxSquaredError>)
+  X(LossHessian<kernels::SoftmaxSquaredError>)                        \
+  X(Im2Col)                                                  \
+  X(Col2Im)                                                  \
+  X(AddChannelBias)                                          \
+  X(ChannelSum)                                              \
+  X(PerSampleChannelSum)                                     \
+  X(MaxPoolGather)                                           \
+  X(MaxPoolBackward)                                         \
+  X(AvgPoolForward)                                          \
+  X(AvgPoolBackward)
