@@ -66,7 +66,7 @@ void Conv2d::convolve(const backend::Backend& be, const double* weight, const do
   double* col = scratch(be, samples);
   for (index first = 0; first < samples; first += chunk) {
     const index count = std::min(chunk, samples - first);
-    backend::for_each(be, count * patch * spatial,
+    backend::for_each(be, count * patch * geometry_.out_h,
                       kernels::Im2Col{geometry_, x + first * in_features(), col});
     for (index n = 0; n < count; ++n)
       be.gemm(Transpose::no, Transpose::no, out_channels_, spatial, patch, 1.0, weight, patch,
@@ -96,7 +96,7 @@ void Conv2d::weight_gradient(const backend::Backend& be, const double* x, const 
   double* col = scratch(be, samples);
   for (index first = 0; first < samples; first += chunk) {
     const index count = std::min(chunk, samples - first);
-    backend::for_each(be, count * patch * spatial,
+    backend::for_each(be, count * patch * geometry_.out_h,
                       kernels::Im2Col{geometry_, x + first * in_features(), col});
     for (index n = 0; n < count; ++n) {
       double* target = grads.block[0] + (first + n) * grads.sample_stride;  // stride 0: summed
