@@ -1,15 +1,28 @@
 #pragma once
-// The data section of a config: declared keys and the data set they describe.
+// The data section of a config: declared keys and the data set they describe (docs/data.md).
 #include "core/config.hpp"
 #include "data/dataset.hpp"
 
 namespace hesscov::data {
 
-/// Declares data.path, data.split and data.limit.
+/// Declares the data.* keys: data.name (idx | cifar10 | synthetic), data.path, data.split
+/// (train | test, "t10k" accepted for test), data.limit, data.per_class, data.classes,
+/// data.subset_seed, data.normalize (none | dataset) and data.synthetic.{count, features, classes,
+/// teacher_width, task, noise, seed}.
 void add_data_keys(core::Schema& schema);
 
-/// Loads the configured IDX data set (every rank reads the files; each keeps its shard later).
-/// Errors name the folder or file, or data.limit when it exceeds the samples available.
+/// Loads the configured data set into host memory and applies, in this order: the balanced subset
+/// (data.per_class > 0, of data.classes) or the class selection (data.classes alone), the first
+/// data.limit samples, then data.normalize. With data.normalize = dataset, the per-channel mean
+/// and standard deviation come from the training split after the same subset and limit (for
+/// data.split = test the training split is loaded for this), and are recorded in
+/// Dataset::input_mean/input_std. Local: every rank loads the whole set and keeps its shard later;
+/// the result is the same on every rank.
+/// Throws core::ConfigError naming the key for values that do not fit the data (a class outside
+/// the data set's classes or listed twice, per_class above a class's samples, a limit above the
+/// samples, data.synthetic.* keys given for another data set, data.path left at its Fashion-MNIST
+/// default for cifar10, classes or per_class on regression data), core::IoError naming the folder
+/// or file when files are missing or malformed.
 Dataset load_dataset(const core::Config& config);
 
 }  // namespace hesscov::data

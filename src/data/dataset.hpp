@@ -12,12 +12,19 @@ struct Dataset {
   std::int64_t features = 0;          ///< inputs per sample = channels * height * width
   std::int64_t channels = 1, height = 1, width = 1;  ///< image shape (channel-major, row-major)
   int num_classes = 0;
-  std::vector<double> inputs;         ///< [count x features] row-major, pixels / 255 in [0, 1]
+  /// [count x features] row-major, host memory: pixels / 255 in [0, 1] for image data (shifted and
+  /// scaled per channel when `input_mean` is set), N(0, 1) draws for synthetic data.
+  std::vector<double> inputs;
   std::vector<int> labels;            ///< [count], each in [0, num_classes)
-  std::vector<std::int64_t> indices;  ///< index of each sample in its source file
+  /// Index of each sample in its source (the IDX file, the concatenated CIFAR-10 train batches, the
+  /// synthetic draw counter); subsets keep the source index.
+  std::vector<std::int64_t> indices;
   /// Regression targets [count x num_classes] when not empty (synthetic regression data);
   /// otherwise the targets are one_hot(labels).
   std::vector<double> targets;
+  /// Per-channel mean and standard deviation already subtracted from / divided into `inputs`
+  /// (in the units of pixel / 255), [channels] each; empty when the inputs are not normalised.
+  std::vector<double> input_mean, input_std;
 };
 
 /// The targets a loss sees: `dataset.targets` for regression data, one-hot labels otherwise.
