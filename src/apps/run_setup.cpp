@@ -82,6 +82,14 @@ train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& wor
                      data::rows(targets, classes, run.shard.begin, run.shard.end), run.shard.begin, run.shard.size()};
   train::Trainer trainer(*run.model, world, train::train_settings(config, run.dataset.count, run.seed),
                          std::move(shard), log);
+  if (config.get_bool("train.evaluate_test")) {
+    const data::Dataset test = data::load_test_dataset(config, run.dataset);
+    const auto range = comm::block_partition(test.count, world.rank(), world.size());
+    log.info("test data: " + test.name + ", samples: " + std::to_string(test.count));
+    trainer.add_test_data({data::rows(test.inputs, test.features, range.begin, range.end),
+                           data::rows(data::targets_of(test), classes, range.begin, range.end), range.begin,
+                           range.size()});
+  }
   log.info("training: " + std::to_string(config.get_int("train.epochs")) + " epochs of " +
            std::to_string(trainer.steps_per_epoch()) + " steps");
   return trainer.run(std::move(start), config.to_yaml());

@@ -143,4 +143,13 @@ Dataset load_dataset(const core::Config& config) {
   return dataset;
 }
 
+Dataset load_test_dataset(const core::Config& config, const Dataset& training) {
+  Dataset dataset = load_source(config, "test");
+  if (!dataset.targets.empty()) return dataset;  // regression: no classes to select
+  const std::vector<int> classes = chosen_classes(config, dataset);
+  if (!classes.empty()) dataset = select_classes(dataset, classes);
+  if (!training.input_mean.empty()) normalize(dataset, training.input_mean, training.input_std);
+  return dataset;
+}
+
 }  // namespace hesscov::data

@@ -25,4 +25,9 @@ void add_data_keys(core::Schema& schema);
 /// or file when files are missing or malformed.
 Dataset load_dataset(const core::Config& config);
 
+/// The held-out split for evaluation during training: the test split of the same source, the
+/// same data.classes (relabelled alike) but every test sample of them (no per_class, no limit),
+/// normalised with the statistics recorded in `training` (if it was normalised).
+Dataset load_test_dataset(const core::Config& config, const Dataset& training);
+
 }  // namespace hesscov::data

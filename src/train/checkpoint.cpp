@@ -26,6 +26,8 @@ void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
     file.write_attribute("config", checkpoint.config);
     file.write_attribute("train_loss", checkpoint.train_loss);
     file.write_attribute("train_accuracy", checkpoint.train_accuracy);
+    file.write_attribute("test_loss", checkpoint.test_loss);
+    file.write_attribute("test_accuracy", checkpoint.test_accuracy);
     file.write_vector("params", checkpoint.params);
     file.write_vector("velocity", checkpoint.velocity);
     file.close();
@@ -47,6 +49,8 @@ Checkpoint read_checkpoint(const std::string& path) {
   checkpoint.config = file.read_string("config");
   checkpoint.train_loss = file.read_double("train_loss");
   checkpoint.train_accuracy = file.read_double("train_accuracy");
+  checkpoint.test_loss = file.read_double("test_loss");
+  checkpoint.test_accuracy = file.read_double("test_accuracy");
   checkpoint.params = file.read_vector("params");
   checkpoint.velocity = file.read_vector("velocity");
   if (checkpoint.velocity.size() != checkpoint.params.size())

@@ -1,6 +1,7 @@
 #pragma once
 // A training checkpoint: everything needed to resume bit for bit. Batches and label noise are pure
 // functions of (seed, step) (train/sampler.hpp), so the RNG state is the seed and the step.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@ struct Checkpoint {
   std::string config;              ///< the effective config (YAML) of the run that wrote it
   double train_loss = 0.0;         ///< last evaluated mean training loss (NaN when not evaluated)
   double train_accuracy = 0.0;
+  double test_loss = std::nan("");      ///< last evaluation on held-out data (NaN: none)
+  double test_accuracy = std::nan("");
 };
 
 /// Writes `checkpoint` to `path` atomically: the file is written under a temporary name and

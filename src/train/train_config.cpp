@@ -18,6 +18,8 @@ void add_train_keys(core::Schema& schema) {
   schema.add_int("train.step_epochs", 1, "epochs between decays of the step schedule", {.min = 1});
   schema.add_double("train.label_noise", 0.0, "std of Gaussian noise added to the targets at each use (regression)",
                     {.min = 0.0});
+  schema.add_bool("train.evaluate_test", false,
+                  "also report loss and accuracy on the test split (same classes and normalisation)");
   schema.add_int("train.eval_every", 1, "epochs between evaluations of training loss and accuracy", {.min = 1});
   schema.add_int_list("train.checkpoints", {}, "write a checkpoint after these epochs (0: the initial point)",
                       {.min = 0});

@@ -35,6 +35,11 @@ Trainer::Trainer(const nn::Model& model, const comm::Communicator& comm, TrainSe
       batch_targets_(model.backend_ptr(), settings_.batch_size * model.out_features()),
       gradient_(model.backend_ptr(), model.num_params()) {}
 
+void Trainer::add_test_data(Shard test) {
+  test_evaluator_ = std::make_unique<nn::DatasetEvaluator>(model_, comm_, test.inputs, test.targets,
+                                                           std::max<index>(settings_.batch_size, 256));
+}
+
 bool Trainer::step(Checkpoint& state, Sgd& sgd) {
   const std::vector<index> batch = sampler_.batch(state.step);
   const index in = model_.in_features(), classes = model_.out_features();
@@ -75,13 +80,22 @@ void Trainer::evaluate(Checkpoint& state, double seconds, index steps_taken, ind
   evaluator_.set_parameters(state.params);
   state.train_loss = evaluator_.mean_loss();
   state.train_accuracy = evaluator_.accuracy();
+  std::string test_text;
+  if (test_evaluator_) {
+    test_evaluator_->set_parameters(state.params);
+    state.test_loss = test_evaluator_->mean_loss();
+    state.test_accuracy = test_evaluator_->accuracy();
+    char text[96];
+    std::snprintf(text, sizeof text, "  test loss %.6f  accuracy %.4f", state.test_loss, state.test_accuracy);
+    test_text = text;
+  }
   const double eta_seconds =
       seconds / static_cast<double>(std::max<index>(steps_taken, 1)) * static_cast<double>(steps_left);
-  char line[256];
-  std::snprintf(line, sizeof line, "epoch %lld/%lld  step %lld  lr %.4g  train loss %.6f  accuracy %.4f  (%s, ETA %s)",
+  char line[384];
+  std::snprintf(line, sizeof line, "epoch %lld/%lld  step %lld  lr %.4g  train loss %.6f  accuracy %.4f%s  (%s, ETA %s)",
                 static_cast<long long>(state.epoch), static_cast<long long>(settings_.epochs),
                 static_cast<long long>(state.step), settings_.schedule.rate(std::max<index>(state.epoch - 1, 0)),
-                state.train_loss, state.train_accuracy, core::format_seconds(seconds).c_str(),
+                state.train_loss, state.train_accuracy, test_text.c_str(), core::format_seconds(seconds).c_str(),
                 core::format_seconds(eta_seconds).c_str());
   log_.info(line);
 }

@@ -46,6 +46,10 @@ class Trainer {
   Trainer(const nn::Model& model, const comm::Communicator& comm, TrainSettings settings, Shard shard,
           const core::Logger& log);
 
+  /// Also report the loss and accuracy on held-out data (this rank's shard of it) at every
+  /// evaluation. Collective.
+  void add_test_data(Shard test);
+
   [[nodiscard]] index steps_per_epoch() const { return sampler_.steps_per_epoch(); }
   [[nodiscard]] index global_count() const { return global_count_; }
 
@@ -70,6 +74,7 @@ class Trainer {
   BatchSampler sampler_;
   nn::Workspace workspace_;
   nn::DatasetEvaluator evaluator_;
+  std::unique_ptr<nn::DatasetEvaluator> test_evaluator_;
   backend::Buffer<double> params_, batch_inputs_, batch_targets_, gradient_;
 };
 

@@ -80,9 +80,13 @@ TEST(Cli, RunHelpListsTheConfigKeys) {
 TEST(Cli, QuickstartRunsEndToEndOnASubset) {
   if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
-  const Result r = run("run " + source_dir() + "/inputs/quickstart.yaml data.limit=500 probe.batch_size=128");
+  const std::string out = write_temp("quickstart_out", "");
+  std::filesystem::remove(out);
+  const Result r = run("run " + source_dir() + "/inputs/quickstart.yaml data.limit=500 probe.batch_size=128 "
+                       "train.epochs=5 train.eval_every=5 train.output=" + out);
+  std::filesystem::remove_all(out);
   ASSERT_EQ(r.status, 0) << r.output;
-  for (const char* line : {"samples: 500", "parameters: 42200", "mean loss", "gradient norm",
+  for (const char* line : {"samples: 500", "parameters: 42200", "epoch 5/5", "test loss", "mean loss", "gradient norm",
                            "v.Hv", "v.Gv", "v.Cv", "fc2.weight"})
     EXPECT_TRUE(contains(r.output, line)) << "missing '" << line << "' in:\n" << r.output;
 }
