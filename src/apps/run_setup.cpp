@@ -73,8 +73,12 @@ train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& wor
     if (start.seed != run.seed)
       throw config.error("train.resume", "a checkpoint written with seed " + std::to_string(run.seed) +
                                              " (the file has seed " + std::to_string(start.seed) + ")");
+    if (!start.sample_indices.empty() && start.sample_indices != run.dataset.indices)
+      throw config.error("train.resume", "a checkpoint trained on the same samples (its sample_indices differ from "
+                                         "the data configured now)");
     log.info("resuming from " + resume + " at step " + std::to_string(start.step));
   }
+  start.sample_indices = run.dataset.indices;
   if (config.get_int("train.epochs") == 0) return start;
   const std::vector<double> targets = data::targets_of(run.dataset);
   const index classes = run.dataset.num_classes;

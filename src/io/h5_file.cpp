@@ -41,28 +41,55 @@ H5File H5File::open_read(const std::string& path) {
                               "cannot open as an HDF5 file"));
 }
 
-void H5File::write_vector(const std::string& name, const std::vector<double>& values) {
-  const hsize_t extent = values.size();
-  Id<H5Sclose> space(checked(H5Screate_simple(1, &extent, nullptr), path_, "dataspace of " + name));
-  Id<H5Dclose> dataset(checked(H5Dcreate2(file_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+void H5File::write_array(const std::string& name, hid_t file_type, hid_t memory_type, const void* data,
+                         hsize_t count) {
+  Id<H5Sclose> space(checked(H5Screate_simple(1, &count, nullptr), path_, "dataspace of " + name));
+  Id<H5Dclose> dataset(checked(H5Dcreate2(file_.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT,
                                           H5P_DEFAULT, H5P_DEFAULT),
                                path_, "cannot create dataset /" + name));
-  checked(H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path_,
+  checked(H5Dwrite(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), path_,
           "cannot write dataset /" + name);
 }
 
-std::vector<double> H5File::read_vector(const std::string& name) const {
-  Id<H5Dclose> dataset(checked(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), path_,
-                               "no dataset /" + name));
+hsize_t H5File::extent_of(const std::string& name) const {
+  Id<H5Dclose> dataset(checked(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), path_, "no dataset /" + name));
   Id<H5Sclose> space(checked(H5Dget_space(dataset.get()), path_, "dataspace of /" + name));
   const int rank = checked(H5Sget_simple_extent_ndims(space.get()), path_, "rank of /" + name);
   if (rank != 1) throw core::IoError(path_, "dataset /" + name + " is not 1-D");
   hsize_t extent = 0;
   checked(H5Sget_simple_extent_dims(space.get(), &extent, nullptr), path_, "extent of /" + name);
-  std::vector<double> values(extent);
-  checked(H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path_,
-          "cannot read dataset /" + name);
+  return extent;
+}
+
+void H5File::read_array(const std::string& name, hid_t memory_type, void* data, hsize_t expected) const {
+  Id<H5Dclose> dataset(checked(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), path_, "no dataset /" + name));
+  if (expected > 0)
+    checked(H5Dread(dataset.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), path_,
+            "cannot read dataset /" + name);
+}
+
+void H5File::write_vector(const std::string& name, const std::vector<double>& values) {
+  write_array(name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, values.data(), values.size());
+}
+
+std::vector<double> H5File::read_vector(const std::string& name) const {
+  std::vector<double> values(extent_of(name));
+  read_array(name, H5T_NATIVE_DOUBLE, values.data(), values.size());
   return values;
+}
+
+void H5File::write_index_vector(const std::string& name, const std::vector<std::int64_t>& values) {
+  write_array(name, H5T_STD_I64LE, H5T_NATIVE_INT64, values.data(), values.size());
+}
+
+std::vector<std::int64_t> H5File::read_index_vector(const std::string& name) const {
+  std::vector<std::int64_t> values(extent_of(name));
+  read_array(name, H5T_NATIVE_INT64, values.data(), values.size());
+  return values;
+}
+
+bool H5File::has_dataset(const std::string& name) const {
+  return checked(H5Lexists(file_.get(), name.c_str(), H5P_DEFAULT), path_, "link lookup " + name) > 0;
 }
 
 namespace {

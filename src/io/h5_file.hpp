@@ -44,6 +44,10 @@ class H5File {
   /// A 1-D fp64 dataset `name` at the root.
   void write_vector(const std::string& name, const std::vector<double>& values);
   [[nodiscard]] std::vector<double> read_vector(const std::string& name) const;
+  /// A 1-D int64 dataset `name` at the root (sample indices, counts).
+  void write_index_vector(const std::string& name, const std::vector<std::int64_t>& values);
+  [[nodiscard]] std::vector<std::int64_t> read_index_vector(const std::string& name) const;
+  [[nodiscard]] bool has_dataset(const std::string& name) const;
 
   void write_attribute(const std::string& name, double value);
   void write_attribute(const std::string& name, std::int64_t value);
@@ -58,6 +62,9 @@ class H5File {
 
  private:
   H5File(std::string path, hid_t id);
+  void write_array(const std::string& name, hid_t file_type, hid_t memory_type, const void* data, hsize_t count);
+  void read_array(const std::string& name, hid_t memory_type, void* data, hsize_t expected) const;
+  [[nodiscard]] hsize_t extent_of(const std::string& name) const;
   std::string path_;
   Id<H5Fclose> file_;
 };

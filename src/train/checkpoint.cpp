@@ -30,6 +30,7 @@ void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
     file.write_attribute("test_accuracy", checkpoint.test_accuracy);
     file.write_vector("params", checkpoint.params);
     file.write_vector("velocity", checkpoint.velocity);
+    file.write_index_vector("sample_indices", checkpoint.sample_indices);
     file.close();
   }
   std::error_code error;
@@ -53,6 +54,7 @@ Checkpoint read_checkpoint(const std::string& path) {
   checkpoint.test_accuracy = file.read_double("test_accuracy");
   checkpoint.params = file.read_vector("params");
   checkpoint.velocity = file.read_vector("velocity");
+  if (file.has_dataset("sample_indices")) checkpoint.sample_indices = file.read_index_vector("sample_indices");
   if (checkpoint.velocity.size() != checkpoint.params.size())
     throw core::IoError(path, "params and velocity have different lengths");
   return checkpoint;

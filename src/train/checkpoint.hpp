@@ -16,6 +16,7 @@ struct Checkpoint {
   std::uint64_t seed = 0;          ///< the run's root seed (sampling, label noise, initialisation)
   std::vector<double> params;      ///< flat fp64 parameter vector (model layout)
   std::vector<double> velocity;    ///< SGD momentum buffer, same layout
+  std::vector<std::int64_t> sample_indices;  ///< training samples used (indices in the source files)
   std::string status = "running";  ///< "running", "completed" or "diverged: <reason>"
   std::string config;              ///< the effective config (YAML) of the run that wrote it
   double train_loss = 0.0;         ///< last evaluated mean training loss (NaN when not evaluated)

@@ -22,6 +22,7 @@ TEST(H5File, VectorsAndAttributesRoundTrip) {
     H5File file = H5File::create(path);
     file.write_vector("x", {1.5, -2.0, 3.25});
     file.write_vector("empty", {});
+    file.write_index_vector("idx", {3, -4, 1LL << 40});
     file.write_attribute("n", std::int64_t{-7});
     file.write_attribute("eta", 0.125);
     file.write_attribute("text", std::string("hello: world\nline two"));
@@ -30,6 +31,9 @@ TEST(H5File, VectorsAndAttributesRoundTrip) {
   const H5File file = H5File::open_read(path);
   EXPECT_EQ(file.read_vector("x"), (std::vector<double>{1.5, -2.0, 3.25}));
   EXPECT_TRUE(file.read_vector("empty").empty());
+  EXPECT_EQ(file.read_index_vector("idx"), (std::vector<std::int64_t>{3, -4, 1LL << 40}));
+  EXPECT_TRUE(file.has_dataset("idx"));
+  EXPECT_FALSE(file.has_dataset("nope"));
   EXPECT_EQ(file.read_int("n"), -7);
   EXPECT_EQ(file.read_double("eta"), 0.125);
   EXPECT_EQ(file.read_string("text"), "hello: world\nline two");
@@ -73,6 +77,7 @@ TEST(Checkpoint, RoundTripsAndRejectsForeignFiles) {
   state.seed = 99;
   state.params = {0.1, 0.2, 0.3};
   state.velocity = {-1.0, 0.0, 1.0};
+  state.sample_indices = {5, 17, 59999};
   state.status = "completed";
   state.config = "seed: 99\n";
   state.train_loss = 0.5;
@@ -85,6 +90,7 @@ TEST(Checkpoint, RoundTripsAndRejectsForeignFiles) {
   EXPECT_EQ(back.seed, 99u);
   EXPECT_EQ(back.params, state.params);
   EXPECT_EQ(back.velocity, state.velocity);
+  EXPECT_EQ(back.sample_indices, state.sample_indices);
   EXPECT_EQ(back.status, "completed");
   EXPECT_EQ(back.config, "seed: 99\n");
   EXPECT_EQ(back.train_accuracy, 0.875);
