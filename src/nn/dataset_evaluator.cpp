@@ -1,6 +1,7 @@
 #include "nn/dataset_evaluator.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "backend/common/vector_kernels.hpp"
 #include "backend/for_each.hpp"
@@ -77,6 +78,8 @@ double DatasetEvaluator::mean_loss() {
 }
 
 double DatasetEvaluator::accuracy() {
+  // One output is regression: there is no class to pick.
+  if (model_.out_features() == 1) return std::nan("");
   return sample_mean([&](const Batch& batch, double* out) {
     model_.per_sample_hits(workspace_, params_.data(), batch, out);
   });

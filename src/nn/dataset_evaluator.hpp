@@ -27,7 +27,8 @@ class DatasetEvaluator {
   // All of the following are collective and return host vectors in `subset` coordinates.
   /// L = (1/N) sum_n l_n.
   [[nodiscard]] double mean_loss();
-  /// Fraction of samples whose output argmax matches the target argmax (classification).
+  /// Fraction of samples whose output argmax matches the target argmax (classification); NaN for
+  /// a model with a single output (regression).
   [[nodiscard]] double accuracy();
   /// (1/N) sum_n g_n.
   [[nodiscard]] std::vector<double> gradient(const ParamSubset& subset);

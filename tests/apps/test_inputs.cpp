@@ -1,0 +1,66 @@
+// Every example config in inputs/ runs end to end at a small size (inputs are documentation:
+// they must keep working). Configs whose data set is not on this machine are skipped.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+struct Example {
+  const char* file;
+  const char* small;          // overrides that shrink the run
+  const char* needs;          // a file that must exist, or ""
+};
+
+const Example kExamples[] = {
+    {"quickstart.yaml", "data.per_class=20 train.epochs=2", "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
+    {"cnn_fashion.yaml", "data.per_class=10 train.epochs=1 train.batch_size=10 probe.batch_size=30",
+     "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
+    {"synthetic_regression.yaml", "data.synthetic.count=100 train.epochs=2", ""},
+    {"lenet_cifar10.yaml", "data.limit=100 train.epochs=1", "/data/cifar-10-batches-bin/data_batch_1.bin"},
+};
+
+class Inputs : public ::testing::TestWithParam<Example> {};
+
+TEST_P(Inputs, RunsEndToEndAtASmallSize) {
+  const Example example = GetParam();
+  if (*example.needs != '\0' && !std::filesystem::exists(example.needs))
+    GTEST_SKIP() << example.file << " needs " << example.needs << ", which is not on this machine";
+  const std::string out = (std::filesystem::temp_directory_path() / ("hesscov_inputs_" + std::to_string(::getpid()))).string();
+  const std::string command = std::string(HESSCOV_BINARY) + " run " + HESSCOV_SOURCE_DIR + "/inputs/" + example.file +
+                              " " + example.small + " train.output=" + out + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  std::array<char, 4096> chunk{};
+  while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr) output += chunk.data();
+  const int status = pclose(pipe);
+  std::filesystem::remove_all(out);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  EXPECT_NE(output.find("mean loss L"), std::string::npos) << output;
+  EXPECT_NE(output.find("done in"), std::string::npos) << output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, Inputs, ::testing::ValuesIn(kExamples),
+                         [](const ::testing::TestParamInfo<Example>& info) {
+                           std::string name = info.param.file;
+                           name = name.substr(0, name.find('.'));
+                           return name;
+                         });
+
+TEST(Inputs, EveryConfigInTheFolderIsListed) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(HESSCOV_SOURCE_DIR) + "/inputs")) {
+    const std::string name = entry.path().filename().string();
+    bool listed = false;
+    for (const auto& example : kExamples) listed = listed || name == example.file;
+    EXPECT_TRUE(listed) << name << " has no small-size run in tests/apps/test_inputs.cpp";
+  }
+}
+
+}  // namespace
