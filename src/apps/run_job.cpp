@@ -82,16 +82,8 @@ void probe_subspace(nn::DatasetEvaluator& evaluator, const nn::ParamSubset& subs
   }
 }
 
-}  // namespace
-
-int run_job(const std::vector<std::string>& args) {
-  const core::Schema schema = job_schema();
-  if (const int code = handle_job_usage("run", args, schema); code >= 0) return code;
-  const comm::Communicator world = comm::Communicator::borrow(MPI_COMM_WORLD);
-  const core::Logger log(world.rank());
-  const RunSetup run = prepare_run(args, schema, world, log);
-  const train::Checkpoint point = train_model(run, world, log);
-
+void probe(const RunSetup& run, const train::Checkpoint& point, const comm::Communicator& world,
+           const core::Logger& log) {
   nn::DatasetEvaluator evaluator(*run.model, world,
                                  data::rows(run.dataset.inputs, run.dataset.features, run.shard.begin, run.shard.end),
                                  data::rows(data::targets_of(run.dataset), run.dataset.num_classes, run.shard.begin,
@@ -114,19 +106,18 @@ int run_job(const std::vector<std::string>& args) {
     probe_subspace(evaluator, subset, "block " + label, run.seed, world, log);
   }
   log.info("done in " + core::format_seconds(log.elapsed()));
-  return 0;
 }
 
-int train_job(const std::vector<std::string>& args) {
-  const core::Schema schema = job_schema();
-  if (const int code = handle_job_usage("train", args, schema); code >= 0) return code;
-  const comm::Communicator world = comm::Communicator::borrow(MPI_COMM_WORLD);
-  const core::Logger log(world.rank());
-  const RunSetup run = prepare_run(args, schema, world, log);
-  const train::Checkpoint final_state = train_model(run, world, log);
+void report_training(const RunSetup&, const train::Checkpoint& final_state, const comm::Communicator&,
+                     const core::Logger& log) {
   log.info("training " + final_state.status + " after " + std::to_string(final_state.step) + " steps in " +
            core::format_seconds(log.elapsed()));
-  return 0;
 }
+
+}  // namespace
+
+int run_job(const std::vector<std::string>& args) { return run_trained("run", args, probe); }
+
+int train_job(const std::vector<std::string>& args) { return run_trained("train", args, report_training); }
 
 }  // namespace hesscov::apps

@@ -99,4 +99,14 @@ train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& wor
   return trainer.run(std::move(start), config.to_yaml());
 }
 
+int run_trained(const std::string& command, const std::vector<std::string>& args, AfterTraining after) {
+  const core::Schema schema = job_schema();
+  if (const int code = handle_job_usage(command, args, schema); code >= 0) return code;
+  const comm::Communicator world = comm::Communicator::borrow(MPI_COMM_WORLD);
+  const core::Logger log(world.rank());
+  const RunSetup run = prepare_run(args, schema, world, log);
+  after(run, train_model(run, world, log), world, log);
+  return 0;
+}
+
 }  // namespace hesscov::apps

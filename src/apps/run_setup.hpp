@@ -39,4 +39,12 @@ train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& wor
 /// when the arguments are a config path and overrides.
 int handle_job_usage(const std::string& command, const std::vector<std::string>& args, const core::Schema& schema);
 
+/// The body of a job command after training: gets the run, the trained point, the world and the log.
+using AfterTraining = void (*)(const RunSetup&, const train::Checkpoint&, const comm::Communicator&,
+                               const core::Logger&);
+
+/// A job command: usage handling, config, data, model, training, then `after`. Returns the exit
+/// code. Collective over MPI_COMM_WORLD.
+int run_trained(const std::string& command, const std::vector<std::string>& args, AfterTraining after);
+
 }  // namespace hesscov::apps
