@@ -49,7 +49,7 @@ void DatasetEvaluator::for_each_batch(Visit visit) const {
 
 std::vector<double> DatasetEvaluator::reduce(const backend::Buffer<double>& partial) const {
   std::vector<double> total = partial.to_host();
-  comm_.allreduce_sum(total.data(), static_cast<index>(total.size()));
+  if (reduction_ == Reduction::allreduce) comm_.allreduce_sum(total.data(), static_cast<index>(total.size()));
   return total;
 }
 
@@ -126,10 +126,15 @@ std::vector<double> DatasetEvaluator::covariance_product(const ParamSubset& subs
   });
   std::vector<double> result = reduce(sum);
   if (!centered) return result;
+  const Reduction reduction = reduction_;
+  reduction_ = Reduction::allreduce;  // the mean gradient is always the global one
   const std::vector<double> mean = gradient(subset);
+  reduction_ = reduction;
   double mean_dot_v = 0.0;
   for (size_t i = 0; i < v.size(); ++i) mean_dot_v += mean[i] * v[i];
-  for (size_t i = 0; i < v.size(); ++i) result[i] -= mean[i] * mean_dot_v;
+  // In local mode every rank holds a share; the mean term is split evenly so the sum is exact.
+  const double share = reduction_ == Reduction::local ? 1.0 / comm_.size() : 1.0;
+  for (size_t i = 0; i < v.size(); ++i) result[i] -= share * mean[i] * mean_dot_v;
   return result;
 }
 

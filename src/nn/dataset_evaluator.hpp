@@ -21,6 +21,13 @@ class DatasetEvaluator {
   [[nodiscard]] index global_count() const noexcept { return global_count_; }
   [[nodiscard]] index local_count() const noexcept { return local_count_; }
 
+  /// Whether vector results are summed over the ranks (the default) or left as this rank's
+  /// partial sums, for callers that reduce them differently (a reduce-scatter into a distributed
+  /// vector). Scalars (loss, accuracy) and the mean gradient inside centered covariance products
+  /// are always global.
+  enum class Reduction { allreduce, local };
+  void set_reduction(Reduction reduction) { reduction_ = reduction; }
+
   /// Sets theta (full flat host vector, same on every rank).
   void set_parameters(const std::vector<double>& params);
 
@@ -58,6 +65,7 @@ class DatasetEvaluator {
   index local_count_, global_count_, batch_size_;
   backend::Buffer<double> inputs_, targets_, params_;
   Workspace workspace_;
+  Reduction reduction_ = Reduction::allreduce;
 };
 
 }  // namespace hesscov::nn

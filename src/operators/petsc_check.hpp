@@ -1,5 +1,5 @@
 #pragma once
-// Every PETSc/SLEPc call goes through HC_PETSC: a non-zero PetscErrorCode becomes a PetscError
+// Every PETSc/SLEPc call goes through HC_PETSC: a non-zero PetscErrorCode becomes a PetscFailure
 // carrying PETSc's own message and the call that failed.
 #include <petscsys.h>
 
@@ -10,7 +10,7 @@
 
 namespace hesscov::operators {
 
-class PetscError : public core::Error {
+class PetscFailure : public core::Error {
  public:
   using core::Error::Error;
 };
@@ -20,7 +20,7 @@ inline void check_petsc(PetscErrorCode code, const char* call,
   if (code == 0) return;
   const char* text = nullptr;
   PetscErrorMessage(code, &text, nullptr);
-  throw PetscError(std::string(call) + " failed with PETSc error " + std::to_string(int(code)) +
+  throw PetscFailure(std::string(call) + " failed with PETSc error " + std::to_string(int(code)) +
                        (text != nullptr ? std::string(": ") + text : std::string()),
                    where);
 }
