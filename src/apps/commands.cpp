@@ -21,7 +21,8 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run CONFIG.yaml [key=value ...]   train, then probe loss and curvature (inputs/quickstart.yaml)\n"
     "  train CONFIG.yaml [key=value ...] SGD training with checkpoints\n"
-    "  run --help, train --help          every config key with its type, default and meaning\n"
+    "  eig CONFIG.yaml [key=value ...]   eigenpairs of H, GGN or C (SLEPc or LAPACK) to HDF5\n"
+    "  run --help, train --help, ...     every config key with its type, default and meaning\n"
     "  info                              the build: MPI, PETSc/SLEPc, scalar, index size, BLAS,\n"
     "                                    HDF5, CUDA\n"
     "  --version                         the version and git revision\n"
@@ -60,6 +61,7 @@ int run_command(const std::vector<std::string>& args) {
   if (command == "info") return run_info();
   if (command == "run") return run_job({args.begin() + 1, args.end()});
   if (command == "train") return train_job({args.begin() + 1, args.end()});
+  if (command == "eig") return eig_job({args.begin() + 1, args.end()});
   std::fprintf(stderr, "hesscov: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

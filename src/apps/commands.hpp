@@ -17,6 +17,9 @@ int run_info();
 /// probe the loss, gradient and curvature products at the resulting point (docs/usage.md).
 int run_job(const std::vector<std::string>& args);
 
+/// `hesscov eig CONFIG.yaml [key=value ...]`: eigenpairs of H, GGN or C to HDF5 (docs/spectral.md).
+int eig_job(const std::vector<std::string>& args);
+
 /// `hesscov train CONFIG.yaml [key=value ...]`: SGD with checkpoints (docs/training.md).
 int train_job(const std::vector<std::string>& args);
 

@@ -99,8 +99,10 @@ train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& wor
   return trainer.run(std::move(start), config.to_yaml());
 }
 
-int run_trained(const std::string& command, const std::vector<std::string>& args, AfterTraining after) {
-  const core::Schema schema = job_schema();
+int run_trained(const std::string& command, const std::vector<std::string>& args, AfterTraining after,
+                void (*extra_keys)(core::Schema&)) {
+  core::Schema schema = job_schema();
+  if (extra_keys != nullptr) extra_keys(schema);
   if (const int code = handle_job_usage(command, args, schema); code >= 0) return code;
   const comm::Communicator world = comm::Communicator::borrow(MPI_COMM_WORLD);
   const core::Logger log(world.rank());

@@ -45,6 +45,8 @@ using AfterTraining = void (*)(const RunSetup&, const train::Checkpoint&, const 
 
 /// A job command: usage handling, config, data, model, training, then `after`. Returns the exit
 /// code. Collective over MPI_COMM_WORLD.
-int run_trained(const std::string& command, const std::vector<std::string>& args, AfterTraining after);
+/// `extra_keys` declares the command's own config section (nullptr: none).
+int run_trained(const std::string& command, const std::vector<std::string>& args, AfterTraining after,
+                void (*extra_keys)(core::Schema&) = nullptr);
 
 }  // namespace hesscov::apps

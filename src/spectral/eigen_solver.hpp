@@ -29,8 +29,10 @@ struct EigenRequest {
   /// (rank-deficient GGN and C, the Hessian's bulk) have no relative accuracy to converge to.
   int scaled = -1;
   /// Restarts allowed. SLEPc's default (100) is too few for the smallest end of a PSD spectrum,
-  /// whose eigenvalues cluster near zero and converge slowly; giving up early returns nothing.
-  index max_it = 10000;
+  /// whose eigenvalues cluster near zero and converge slowly. A zero eigenvalue of high
+  /// multiplicity (rank-deficient GGN or C, dead ReLU units) is found one copy at a time and may
+  /// not converge at all: the solve then stops here with the pairs it has.
+  index max_it = 1000;
   std::string prefix;      ///< options prefix, e.g. "top_" so -top_eps_type applies to this solve only
   Mat deflation = nullptr; ///< optional: columns of a dense Mat spanning already known eigenvectors
 };
