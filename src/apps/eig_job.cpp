@@ -13,6 +13,9 @@
 #include "operators/curvature_operator.hpp"
 #include "operators/petsc_check.hpp"
 #include "spectral/eigen_solver.hpp"
+#include "spectral/slq.hpp"
+#include "spectral/trace.hpp"
+#include "io/h5_file.hpp"
 #include "train/checkpoint.hpp"
 
 namespace hesscov::apps {
@@ -35,8 +38,43 @@ void add_eig_keys(core::Schema& schema) {
   schema.add_bool("eig.replacement", false, "minibatch scaling for sampling with replacement (C/S)");
   schema.add_int("eig.batch_size", 1000, "samples per batch inside every product", {.min = 1});
   schema.add_bool("eig.vectors", true, "write the eigenvectors ([k x n] per end)");
+  schema.add_string("eig.extend_from", "",
+                    "an earlier eig output of the same operator: its eigenvectors deflate this solve, which "
+                    "then finds the next eig.nev pairs (\"\": none)");
+  schema.add_int("eig.trace_probes", 0, "Hutch++ trace estimate with this many products (0: none)", {.min = 0});
+  schema.add_int("eig.slq_probes", 0, "spectral density by SLQ with this many probes (0: none)", {.min = 0});
+  schema.add_int("eig.slq_steps", 80, "Lanczos steps per SLQ probe", {.min = 2});
   schema.add_string("eig.checkpoint", "", "analyse this checkpoint's parameters (\"\": train per the config first)");
   schema.add_string("eig.output", "results/eig.h5", "HDF5 file of the results");
+}
+
+/// The eigenvectors of `end` in an earlier eig output, as the columns of a dense Mat distributed
+/// like the operator's vectors (for EPSSetDeflationSpace). An empty Mat when none are asked for.
+operators::PetscMat deflation_space(const core::Config& config, const operators::CurvatureOperator& op,
+                                    const std::string& end) {
+  operators::PetscMat space;
+  const std::string path = config.get_string("eig.extend_from");
+  if (path.empty()) return space;
+  const io::H5File file = io::H5File::open_read(path);
+  const std::string name = "eig/" + config.get_string("eig.operator") + "/" + end + "/vectors";
+  if (!file.has_dataset(name)) throw config.error("eig.extend_from", "an eig output holding /" + name);
+  const auto vectors = file.read_matrix(name);
+  if (vectors.cols != op.size())
+    throw config.error("eig.extend_from", "eigenvectors of length " + std::to_string(op.size()) + " (the file's are " +
+                                              std::to_string(vectors.cols) + ")");
+  PetscInt first = 0, last = 0;
+  HC_PETSC(MatGetOwnershipRange(op.mat(), &first, &last));
+  HC_PETSC(MatCreateDense(PetscObjectComm(reinterpret_cast<PetscObject>(op.mat())), last - first, PETSC_DECIDE,
+                          static_cast<PetscInt>(op.size()), static_cast<PetscInt>(vectors.rows), nullptr, space.out()));
+  PetscScalar* local = nullptr;  // column-major [local rows x k]
+  HC_PETSC(MatDenseGetArrayWrite(space.get(), &local));
+  for (std::int64_t j = 0; j < vectors.rows; ++j)
+    for (PetscInt i = first; i < last; ++i)
+      local[j * (last - first) + (i - first)] = vectors.values[static_cast<size_t>(j * vectors.cols + i)];
+  HC_PETSC(MatDenseRestoreArrayWrite(space.get(), &local));
+  HC_PETSC(MatAssemblyBegin(space.get(), MAT_FINAL_ASSEMBLY));
+  HC_PETSC(MatAssemblyEnd(space.get(), MAT_FINAL_ASSEMBLY));
+  return space;
 }
 
 /// The eigenpairs of one end, by the configured method.
@@ -63,6 +101,9 @@ spectral::EigenResult extract(operators::CurvatureOperator& op, const core::Conf
   request.tol = config.get_double("eig.tol");
   request.max_it = config.get_int("eig.max_it");
   request.prefix = which == spectral::Which::largest ? "" : "bottom_";
+  const operators::PetscMat deflation =
+      deflation_space(config, op, which == spectral::Which::largest ? "largest" : "smallest");
+  request.deflation = deflation.get();
   const index products_before = op.products();
   auto last_report = std::chrono::steady_clock::now();
   return spectral::solve_eigenproblem(op.mat(), request, [&](index converged, index wanted, index iteration) {
@@ -110,6 +151,37 @@ void report(const std::string& end, const spectral::EigenResult& result, const c
     std::snprintf(line, sizeof line, "  lambda_%zu = %+.10e   residual %.2e", i + 1, result.values[i],
                   i < result.residuals.size() ? result.residuals[i] : 0.0);
     log.info(line);
+  }
+}
+
+/// Hutch++ trace and the SLQ spectral density, when asked for.
+void write_trace_and_density(io::ParallelH5File& file, const std::string& group, operators::CurvatureOperator& op,
+                             const core::Config& config, const core::Logger& log) {
+  const auto seed = static_cast<std::uint64_t>(config.get_int("seed"));
+  if (const index products = config.get_int("eig.trace_probes"); products > 0) {
+    const auto trace = spectral::hutch_plus_plus(op.mat(), products, seed);
+    char line[160];
+    std::snprintf(line, sizeof line, "trace (Hutch++, %lld products) = %.8e +- %.2e",
+                  static_cast<long long>(trace.products), trace.value, trace.standard_error);
+    log.info(line);
+    file.create_groups(group + "/trace");
+    file.write_attribute(group + "/trace", "value", trace.value);
+    file.write_attribute(group + "/trace", "standard_error", trace.standard_error);
+    file.write_attribute(group + "/trace", "products", static_cast<std::int64_t>(trace.products));
+  }
+  if (const index probes = config.get_int("eig.slq_probes"); probes > 0) {
+    const auto density = spectral::slq(op.mat(), probes, config.get_int("eig.slq_steps"), seed);
+    std::vector<double> nodes, weights;
+    for (const auto& rule : density.rules) {
+      nodes.insert(nodes.end(), rule.nodes.begin(), rule.nodes.end());
+      weights.insert(weights.end(), rule.weights.begin(), rule.weights.end());
+    }
+    log.info("SLQ: " + std::to_string(probes) + " probes, " + std::to_string(density.products) + " products");
+    file.create_groups(group + "/slq");
+    file.write_replicated(group + "/slq/nodes", nodes);
+    file.write_replicated(group + "/slq/weights", weights);
+    file.write_attribute(group + "/slq", "probes", static_cast<std::int64_t>(probes));
+    file.write_attribute(group + "/slq", "dimension", static_cast<std::int64_t>(op.size()));
   }
 }
 
@@ -162,6 +234,7 @@ void eigen_analysis(const RunSetup& run, const train::Checkpoint& trained, const
     file.write_attribute(group + "/" + name, "products", static_cast<std::int64_t>(op.products() - before));
     file.write_attribute(group + "/" + name, "product_seconds", op.product_seconds() - product_seconds);
   }
+  write_trace_and_density(file, group, op, config, log);
   file.close();
   log.info("wrote " + output + "; done in " + core::format_seconds(log.elapsed()));
 }

@@ -88,6 +88,21 @@ std::vector<std::int64_t> H5File::read_index_vector(const std::string& name) con
   return values;
 }
 
+H5File::Matrix H5File::read_matrix(const std::string& name) const {
+  Id<H5Dclose> dataset(checked(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), path_, "no dataset /" + name));
+  Id<H5Sclose> space(checked(H5Dget_space(dataset.get()), path_, "dataspace of /" + name));
+  if (checked(H5Sget_simple_extent_ndims(space.get()), path_, "rank of /" + name) != 2)
+    throw core::IoError(path_, "dataset /" + name + " is not 2-D");
+  hsize_t extent[2] = {0, 0};
+  checked(H5Sget_simple_extent_dims(space.get(), extent, nullptr), path_, "extent of /" + name);
+  Matrix matrix{static_cast<std::int64_t>(extent[0]), static_cast<std::int64_t>(extent[1]),
+                std::vector<double>(extent[0] * extent[1])};
+  if (!matrix.values.empty())
+    checked(H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, matrix.values.data()), path_,
+            "cannot read dataset /" + name);
+  return matrix;
+}
+
 bool H5File::has_dataset(const std::string& name) const {
   return checked(H5Lexists(file_.get(), name.c_str(), H5P_DEFAULT), path_, "link lookup " + name) > 0;
 }

@@ -48,6 +48,12 @@ class H5File {
   void write_index_vector(const std::string& name, const std::vector<std::int64_t>& values);
   [[nodiscard]] std::vector<std::int64_t> read_index_vector(const std::string& name) const;
   [[nodiscard]] bool has_dataset(const std::string& name) const;
+  /// A 2-D fp64 dataset, row-major, with its shape.
+  struct Matrix {
+    std::int64_t rows = 0, cols = 0;
+    std::vector<double> values;
+  };
+  [[nodiscard]] Matrix read_matrix(const std::string& name) const;
 
   void write_attribute(const std::string& name, double value);
   void write_attribute(const std::string& name, std::int64_t value);

@@ -38,12 +38,20 @@ void configure(EPS eps, Mat operator_mat, const EigenRequest& request, double sp
   HC_PETSC(EPSSetConvergenceTest(eps, spectral_scale > 0.0 ? EPS_CONV_ABS : EPS_CONV_REL));
   if (!request.prefix.empty()) HC_PETSC(EPSSetOptionsPrefix(eps, request.prefix.c_str()));
   if (request.deflation != nullptr) {
+    // PETSc lends one column of a dense Mat at a time: copy each into a Vec of its own.
     PetscInt columns = 0;
     HC_PETSC(MatGetSize(request.deflation, nullptr, &columns));
-    std::vector<Vec> space(static_cast<size_t>(columns));
-    for (PetscInt j = 0; j < columns; ++j) HC_PETSC(MatDenseGetColumnVecRead(request.deflation, j, &space[static_cast<size_t>(j)]));
-    HC_PETSC(EPSSetDeflationSpace(eps, columns, space.data()));
-    for (PetscInt j = 0; j < columns; ++j) HC_PETSC(MatDenseRestoreColumnVecRead(request.deflation, j, &space[static_cast<size_t>(j)]));
+    std::vector<operators::PetscVec> copies(static_cast<size_t>(columns));
+    std::vector<Vec> space;
+    for (PetscInt j = 0; j < columns; ++j) {
+      Vec column = nullptr;
+      HC_PETSC(MatDenseGetColumnVecRead(request.deflation, j, &column));
+      HC_PETSC(VecDuplicate(column, copies[static_cast<size_t>(j)].out()));
+      HC_PETSC(VecCopy(column, copies[static_cast<size_t>(j)].get()));
+      HC_PETSC(MatDenseRestoreColumnVecRead(request.deflation, j, &column));
+      space.push_back(copies[static_cast<size_t>(j)].get());
+    }
+    HC_PETSC(EPSSetDeflationSpace(eps, columns, space.data()));  // SLEPc keeps its own copy
   }
   HC_PETSC(EPSSetFromOptions(eps));  // command-line options win over the config
 }
