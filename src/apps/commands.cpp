@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "  run CONFIG.yaml [key=value ...]   train, then probe loss and curvature (inputs/quickstart.yaml)\n"
     "  train CONFIG.yaml [key=value ...] SGD training with checkpoints\n"
     "  eig CONFIG.yaml [key=value ...]   eigenpairs of H, GGN or C (SLEPc or LAPACK) to HDF5\n"
+    "  bench products [options]          time gradient, H v, GGN v, C v, J v (bench --help)\n"
     "  run --help, train --help, ...     every config key with its type, default and meaning\n"
     "  info                              the build: MPI, PETSc/SLEPc, scalar, index size, BLAS,\n"
     "                                    HDF5, CUDA\n"
@@ -56,12 +57,14 @@ int world_rank() {
   return rank;
 }
 
-int run_command(const std::vector<std::string>& args) {
+int run_command(const std::vector<std::string>& args, const ExtraCommands& extra) {
   const std::string& command = args[0];
   if (command == "info") return run_info();
   if (command == "run") return run_job({args.begin() + 1, args.end()});
   if (command == "train") return train_job({args.begin() + 1, args.end()});
   if (command == "eig") return eig_job({args.begin() + 1, args.end()});
+  for (const auto& [name, run] : extra)
+    if (command == name) return run({args.begin() + 1, args.end()});
   std::fprintf(stderr, "hesscov: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }
@@ -77,7 +80,7 @@ int run_info() {
   return 0;
 }
 
-int dispatch(int argc, char** argv, const std::vector<std::string>& args) {
+int dispatch(int argc, char** argv, const std::vector<std::string>& args, const ExtraCommands& extra) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
@@ -91,7 +94,7 @@ int dispatch(int argc, char** argv, const std::vector<std::string>& args) {
     std::optional<PetscGuard> petsc;
     petsc.emplace(argc, argv);
     try {
-      return run_command(args);
+      return run_command(args, extra);
     } catch (const core::ConfigError& error) {
       std::fprintf(stderr, "hesscov: configuration error: %s\n", error.what());
     } catch (const core::Error& error) {

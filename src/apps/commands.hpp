@@ -1,6 +1,7 @@
 #pragma once
 // Subcommands of `hesscov`. Each returns the process exit code.
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hesscov::apps {
@@ -8,7 +9,9 @@ namespace hesscov::apps {
 /// Entry point of the command: picks the subcommand from args[0]; initialises MPI and
 /// PETSc/SLEPc (owned guards, destroyed last) for the subcommands that need them; turns an escaped
 /// exception into a message on stderr and exit code 1 (2 for usage errors).
-int dispatch(int argc, char** argv, const std::vector<std::string>& args);
+/// Subcommands that live outside the library (the benchmarks of bench/), by name.
+using ExtraCommands = std::vector<std::pair<std::string, int (*)(const std::vector<std::string>&)>>;
+int dispatch(int argc, char** argv, const std::vector<std::string>& args, const ExtraCommands& extra = {});
 
 /// `hesscov info`: the build (MPI, PETSc/SLEPc, scalar, index size, BLAS, HDF5, CUDA).
 int run_info();

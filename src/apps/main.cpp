@@ -5,8 +5,9 @@
 #include <vector>
 
 #include "apps/commands.hpp"
+#include "bench/product_bench.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  return hesscov::apps::dispatch(argc, argv, args);
+  return hesscov::apps::dispatch(argc, argv, args, {{"bench", hesscov::bench::run_bench}});
 }

@@ -41,7 +41,13 @@ int handle_job_usage(const std::string& command, const std::vector<std::string>&
 RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& schema,
                      const comm::Communicator& world, const core::Logger& log) {
   core::Config config = core::Config::load_file(args[0], schema);
-  for (size_t i = 1; i < args.size(); ++i) config.set_override(args[i]);
+  for (size_t i = 1; i < args.size(); ++i) {
+    // PETSc/SLEPc options (-eps_nev 100, -log_view) pass through to PETSc's options database;
+    // an option's value is the next word when it is neither an option nor a key=value override.
+    const bool option = args[i].starts_with("-");
+    const bool option_value = !option && i > 1 && args[i - 1].starts_with("-") && args[i].find('=') == std::string::npos;
+    if (!option && !option_value) config.set_override(args[i]);
+  }
   log.info(version_line() + ", " + std::to_string(world.size()) + " MPI rank(s)");
   log.info("config " + config.file() + ", effective values:\n" + config.to_yaml());
 

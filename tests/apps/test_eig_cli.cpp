@@ -53,10 +53,14 @@ void expect_close(const std::vector<double>& a, const std::vector<double>& b, do
 TEST_F(EigCli, SlepcDenseExtensionAndRankCountsAgree) {
   ASSERT_EQ(run("", "eig.output=" + out("slepc.h5")), 0) << output_;
   ASSERT_EQ(run("", "eig.method=dense eig.nev=12 eig.output=" + out("dense.h5")), 0) << output_;
+  // PETSc options pass through: a Lanczos solver with explicit restarts instead of Krylov-Schur.
+  ASSERT_EQ(run("", "-eps_type lanczos -eps_lanczos_reorthog full eig.which=largest eig.output=" + out("lanczos.h5") + " -eps_view"), 0) << output_;
+  EXPECT_NE(output_.find("type: lanczos"), std::string::npos) << output_;
   const auto dense_top = values(out("dense.h5"), "largest"), dense_bottom = values(out("dense.h5"), "smallest");
   const double scale = std::max(std::abs(dense_top[0]), std::abs(dense_bottom[0]));
   expect_close(values(out("slepc.h5"), "largest"), {dense_top.begin(), dense_top.begin() + 6}, scale);
   expect_close(values(out("slepc.h5"), "smallest"), {dense_bottom.begin(), dense_bottom.begin() + 6}, scale);
+  expect_close(values(out("lanczos.h5"), "largest"), {dense_top.begin(), dense_top.begin() + 6}, scale);
 
   const hesscov::io::H5File file = hesscov::io::H5File::open_read(out("slepc.h5"));
   const auto vectors = file.read_matrix("eig/hessian/largest/vectors");
