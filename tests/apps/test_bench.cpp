@@ -3,6 +3,8 @@
 // errors that name the option.
 #include <gtest/gtest.h>
 
+#include "support/subprocess.hpp"
+
 #include <sys/wait.h>
 
 #include <array>
@@ -13,25 +15,13 @@
 
 namespace {
 
-struct BenchResult {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
+using BenchResult = hesscov::testing::CommandResult;
 
 BenchResult run_hesscov(const std::string& arguments) {
-  const char* path = std::getenv("HESSCOV_BINARY");
-  const std::string command = std::string(path != nullptr ? path : HESSCOV_BINARY) + " " + arguments + " 2>&1";
-  BenchResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> chunk{};
-  while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr) result.output += chunk.data();
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return hesscov::testing::run_shell(hesscov::testing::hesscov_command(arguments));
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using hesscov::testing::contains;
 
 /// The number after "key": in a flat JSON object, or -1 when the key is missing or not a number.
 double json_number(const std::string& json, const std::string& key) {

@@ -2,6 +2,8 @@
 // small subset, and the error messages a user sees for bad input.
 #include <gtest/gtest.h>
 
+#include "support/subprocess.hpp"
+
 #include <sys/wait.h>
 
 #include <array>
@@ -13,34 +15,16 @@
 
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
+using Result = hesscov::testing::CommandResult;
+using hesscov::testing::contains;
 
-std::string binary() {
-  const char* path = std::getenv("HESSCOV_BINARY");
-  return path != nullptr ? path : HESSCOV_BINARY;
-}
+Result run(const std::string& arguments) { return hesscov::testing::run_shell(hesscov::testing::hesscov_command(arguments)); }
 
 std::string source_dir() {
   const char* path = std::getenv("HESSCOV_SOURCE_DIR");
   return path != nullptr ? path : HESSCOV_SOURCE_DIR;
 }
 
-Result run(const std::string& arguments) {
-  Result result;
-  const std::string command = binary() + " " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> chunk{};
-  while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr) result.output += chunk.data();
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::string write_temp(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() / ("hesscov_cli_" + std::to_string(::getpid()) + "_" + name);

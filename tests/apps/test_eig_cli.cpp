@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "io/h5_file.hpp"
+#include "support/subprocess.hpp"
 
 namespace {
 
@@ -28,13 +29,9 @@ class EigCli : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   int run(const std::string& launcher, const std::string& overrides) {
-    const std::string command = launcher + std::string(HESSCOV_BINARY) + " eig " + config_ + " " + overrides + " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    output_.clear();
-    std::array<char, 4096> chunk{};
-    while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr) output_ += chunk.data();
-    const int status = pclose(pipe);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const auto result = hesscov::testing::run_shell(hesscov::testing::hesscov_command("eig " + config_ + " " + overrides, launcher));
+    output_ = result.output;
+    return result.status;
   }
   std::vector<double> values(const std::string& file, const std::string& end) {
     return hesscov::io::H5File::open_read(file).read_vector("eig/hessian/" + end + "/values");

@@ -2,6 +2,8 @@
 // they must keep working). Configs whose data set is not on this machine are skipped.
 #include <gtest/gtest.h>
 
+#include "support/subprocess.hpp"
+
 #include <sys/wait.h>
 
 #include <array>
@@ -33,16 +35,11 @@ TEST_P(Inputs, RunsEndToEndAtASmallSize) {
   if (*example.needs != '\0' && !std::filesystem::exists(example.needs))
     GTEST_SKIP() << example.file << " needs " << example.needs << ", which is not on this machine";
   const std::string out = (std::filesystem::temp_directory_path() / ("hesscov_inputs_" + std::to_string(::getpid()))).string();
-  const std::string command = std::string(HESSCOV_BINARY) + " run " + HESSCOV_SOURCE_DIR + "/inputs/" + example.file +
-                              " " + example.small + " train.output=" + out + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  std::array<char, 4096> chunk{};
-  while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr) output += chunk.data();
-  const int status = pclose(pipe);
+  const auto result = hesscov::testing::run_shell(hesscov::testing::hesscov_command(
+      std::string("run ") + HESSCOV_SOURCE_DIR + "/inputs/" + example.file + " " + example.small + " train.output=" + out));
+  const std::string& output = result.output;
   std::filesystem::remove_all(out);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  ASSERT_EQ(result.status, 0) << output;
   EXPECT_NE(output.find("mean loss L"), std::string::npos) << output;
   EXPECT_NE(output.find("done in"), std::string::npos) << output;
 }
