@@ -13,6 +13,7 @@
 #include <string>
 
 #include "backend/backend.hpp"
+#include "bench/command_line.hpp"
 #include "comm/communicator.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -52,11 +53,6 @@ constexpr const char* kHelp =
     "  hesscov bench products --model mlp:784,50,50,10 --samples 20000\n"
     "  OPENBLAS_NUM_THREADS=1 mpirun -np 2 hesscov bench products --json\n";
 
-/// A bad command line: reported with the hint to --help, exit code 2.
-struct UsageError {
-  std::string message;
-};
-
 /// The model as parsed from --model: "mlp" with widths, or "cnn"/"lenet" with {C, H, W}.
 struct ModelSpec {
   std::string kind;
@@ -73,14 +69,6 @@ struct Options {
   std::string loss = "cross_entropy";
   bool json = false;
 };
-
-std::optional<index> parse_positive(const std::string& text) {
-  index value = 0;
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value);
-  if (error != std::errc() || stop != end || value <= 0) return std::nullopt;
-  return value;
-}
 
 ModelSpec parse_model(const std::string& text) {
   const UsageError bad{"option --model expects mlp:W0,W1,... (at least two positive widths), cnn:C,H,W or "
@@ -101,49 +89,19 @@ ModelSpec parse_model(const std::string& text) {
 }
 
 Options parse_options(const std::vector<std::string>& words) {
+  const auto parsed = parse_command_line(
+      words, {.valued = {"--model", "--samples", "--batch", "--repeat", "--device", "--loss"}, .flags = {"--json"}});
   Options options;
-  for (size_t i = 0; i < words.size(); ++i) {
-    std::string name = words[i], value;
-    const bool has_inline = name.rfind("--", 0) == 0 && name.find('=') != std::string::npos;
-    if (has_inline) {
-      value = name.substr(name.find('=') + 1);
-      name = name.substr(0, name.find('='));
-    }
-    if (name == "--json") {
-      if (has_inline) throw UsageError{"option --json takes no value, got '" + words[i] + "'"};
-      options.json = true;
-      continue;
-    }
-    const bool known = name == "--model" || name == "--samples" || name == "--batch" || name == "--repeat" ||
-                       name == "--device" || name == "--loss";
-    if (!known) throw UsageError{"unknown option '" + name + "'"};
-    if (!has_inline) {
-      if (i + 1 >= words.size()) throw UsageError{"option " + name + " expects a value"};
-      value = words[++i];
-    }
-    const auto positive = [&] {
-      const auto number = parse_positive(value);
-      if (!number) throw UsageError{"option " + name + " expects a positive integer, got '" + value + "'"};
-      return *number;
-    };
-    if (name == "--model") {
-      options.model = parse_model(value);
-      options.model_text = value;
-    } else if (name == "--samples") {
-      options.samples = positive();
-    } else if (name == "--batch") {
-      options.batch = positive();
-    } else if (name == "--repeat") {
-      options.repeat = positive();
-    } else if (name == "--device") {
-      if (value != "cpu" && value != "cuda") throw UsageError{"option --device expects cpu or cuda, got '" + value + "'"};
-      options.device = value;
-    } else {
-      if (value != "cross_entropy" && value != "mse" && value != "softmax_mse")
-        throw UsageError{"option --loss expects cross_entropy, mse or softmax_mse, got '" + value + "'"};
-      options.loss = value;
-    }
+  if (const auto model = parsed.value("--model")) {
+    options.model = parse_model(*model);
+    options.model_text = *model;
   }
+  options.samples = parsed.positive("--samples", options.samples);
+  if (parsed.value("--batch")) options.batch = parsed.positive("--batch", 1);
+  options.repeat = parsed.positive("--repeat", options.repeat);
+  options.device = parsed.choice("--device", {"cpu", "cuda"}, options.device);
+  options.loss = parsed.choice("--loss", {"cross_entropy", "mse", "softmax_mse"}, options.loss);
+  options.json = parsed.flag("--json");
   return options;
 }
 
@@ -343,33 +301,10 @@ int run_products(const Options& options) {
   return 0;
 }
 
-int rank_in_world() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  return rank;
-}
-
 }  // namespace
 
-int run_bench(const std::vector<std::string>& args) {
-  const bool root = rank_in_world() == 0;
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
-    if (root) std::fputs(kHelp, stdout);
-    return 0;
-  }
-  try {
-    if (args.empty()) throw UsageError{"which benchmark? expected 'products'"};
-    if (args[0] != "products") throw UsageError{"unknown benchmark '" + args[0] + "': expected 'products'"};
-    const std::vector<std::string> words(args.begin() + 1, args.end());
-    if (std::find(words.begin(), words.end(), "--help") != words.end()) {
-      if (root) std::fputs(kHelp, stdout);
-      return 0;
-    }
-    return run_products(parse_options(words));
-  } catch (const UsageError& error) {
-    if (root) std::fprintf(stderr, "hesscov bench: %s\n(hesscov bench --help lists the options)\n", error.message.c_str());
-    return 2;
-  }
-}
+const char* products_help() { return kHelp; }
+
+int products_bench(const std::vector<std::string>& words) { return run_products(parse_options(words)); }
 
 }  // namespace hesscov::bench

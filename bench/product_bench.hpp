@@ -7,12 +7,11 @@
 
 namespace hesscov::bench {
 
-/// `hesscov bench <what> [options]`; `args` are the words after "bench" ("products", then the
-/// options; "--help" prints them). Collective over MPI_COMM_WORLD: MPI and PETSc must already be
-/// initialised (the dispatcher does it). Prints a table on rank 0's stdout, or with --json one JSON
-/// object and nothing else. Returns the exit code: 0, or 2 for a usage error (a message on rank 0's
-/// stderr naming the option and what it expects; every rank parses the same words, so all return
-/// 2 together). Engine failures propagate as exceptions for the dispatcher to report (exit 1).
-int run_bench(const std::vector<std::string>& args);
+/// The options of `hesscov bench products`, for --help.
+const char* products_help();
+
+/// Runs the benchmark on the words after "products". Prints a table on rank 0's stdout, or with
+/// --json one JSON object and nothing else. Throws UsageError for a bad command line.
+int products_bench(const std::vector<std::string>& words);
 
 }  // namespace hesscov::bench

@@ -22,7 +22,9 @@ constexpr const char* kUsage =
     "  run CONFIG.yaml [key=value ...]   train, then probe loss and curvature (inputs/quickstart.yaml)\n"
     "  train CONFIG.yaml [key=value ...] SGD training with checkpoints\n"
     "  eig CONFIG.yaml [key=value ...]   eigenpairs of H, GGN or C (SLEPc or LAPACK) to HDF5\n"
-    "  bench products [options]          time gradient, H v, GGN v, C v, J v (bench --help)\n"
+    "  align CONFIG.yaml [key=value ...] noise covariance in the Hessian eigenbasis: C_V, correlations,\n"
+    "                                    baselines, power laws, AWD, per-sample spectra (Study 1)\n"
+    "  bench products|eig [options]      time the products, or the eigensolver's own cost (bench --help)\n"
     "  run --help, train --help, ...     every config key with its type, default and meaning\n"
     "  info                              the build: MPI, PETSc/SLEPc, scalar, index size, BLAS,\n"
     "                                    HDF5, CUDA\n"
@@ -63,6 +65,7 @@ int run_command(const std::vector<std::string>& args, const ExtraCommands& extra
   if (command == "run") return run_job({args.begin() + 1, args.end()});
   if (command == "train") return train_job({args.begin() + 1, args.end()});
   if (command == "eig") return eig_job({args.begin() + 1, args.end()});
+  if (command == "align") return align_job({args.begin() + 1, args.end()});
   for (const auto& [name, run] : extra)
     if (command == name) return run({args.begin() + 1, args.end()});
   std::fprintf(stderr, "hesscov: unknown command '%s'\n\n%s", command.c_str(), kUsage);

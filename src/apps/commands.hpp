@@ -23,6 +23,9 @@ int run_job(const std::vector<std::string>& args);
 /// `hesscov eig CONFIG.yaml [key=value ...]`: eigenpairs of H, GGN or C to HDF5 (docs/spectral.md).
 int eig_job(const std::vector<std::string>& args);
 
+/// `hesscov align CONFIG.yaml [key=value ...]`: Study 1 (stats/) at the trained point or checkpoints.
+int align_job(const std::vector<std::string>& args);
+
 /// `hesscov train CONFIG.yaml [key=value ...]`: SGD with checkpoints (docs/training.md).
 int train_job(const std::vector<std::string>& args);
 

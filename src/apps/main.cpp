@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "apps/commands.hpp"
-#include "bench/product_bench.hpp"
+#include "bench/bench.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);

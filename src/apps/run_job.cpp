@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "apps/commands.hpp"
+#include "apps/eig_stage.hpp"
 #include "apps/run_setup.hpp"
 #include "backend/backend.hpp"
 #include "comm/communicator.hpp"
@@ -116,8 +117,8 @@ void report_training(const RunSetup&, const train::Checkpoint& final_state, cons
 
 }  // namespace
 
-int run_job(const std::vector<std::string>& args) { return run_trained("run", args, probe); }
+int run_job(const std::vector<std::string>& args) { return run_trained("run", args, probe, add_align_keys); }
 
-int train_job(const std::vector<std::string>& args) { return run_trained("train", args, report_training); }
+int train_job(const std::vector<std::string>& args) { return run_trained("train", args, report_training, add_align_keys); }
 
 }  // namespace hesscov::apps

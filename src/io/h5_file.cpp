@@ -119,7 +119,12 @@ void write_scalar_attribute(hid_t file, const std::string& path, const std::stri
 
 void read_scalar_attribute(hid_t file, const std::string& path, const std::string& name, hid_t memory_type,
                            void* value) {
-  Id<H5Aclose> attribute(checked(H5Aopen(file, name.c_str(), H5P_DEFAULT), path, "no attribute " + name));
+  // "group/dataset@attribute" names an attribute of an object below the root.
+  const auto at = name.find('@');
+  const std::string object = at == std::string::npos ? "/" : name.substr(0, at);
+  const std::string attribute_name = at == std::string::npos ? name : name.substr(at + 1);
+  Id<H5Aclose> attribute(checked(H5Aopen_by_name(file, object.c_str(), attribute_name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+                                 path, "no attribute " + name));
   checked(H5Aread(attribute.get(), memory_type, value), path, "cannot read attribute " + name);
 }
 

@@ -58,6 +58,7 @@ class H5File {
   void write_attribute(const std::string& name, double value);
   void write_attribute(const std::string& name, std::int64_t value);
   void write_attribute(const std::string& name, const std::string& value);
+  /// Readers take a root attribute's name, or "object/path@name" for one on a group or dataset.
   [[nodiscard]] double read_double(const std::string& name) const;
   [[nodiscard]] std::int64_t read_int(const std::string& name) const;
   [[nodiscard]] std::string read_string(const std::string& name) const;

@@ -66,6 +66,17 @@ void ParallelH5File::write_replicated(const std::string& name, const std::vector
           path_, "cannot write dataset " + name);
 }
 
+void ParallelH5File::write_replicated_matrix(const std::string& name, std::int64_t rows, std::int64_t columns,
+                                             const std::vector<double>& values) {
+  HC_CHECK(static_cast<std::int64_t>(values.size()) == rows * columns, core::DimensionMismatch,
+           name + ": " + std::to_string(values.size()) + " values for a " + std::to_string(rows) + " x " +
+               std::to_string(columns) + " matrix");
+  int rank = 0;
+  MPI_Comm_rank(comm_, &rank);
+  // Rank 0 holds every column, the others none: one collective write of the whole matrix.
+  write_column_slices(name, rows, columns, 0, rank == 0 ? columns : 0, rank == 0 ? values : std::vector<double>{});
+}
+
 void ParallelH5File::write_column_slices(const std::string& name, std::int64_t rows, std::int64_t columns,
                                          std::int64_t column_begin, std::int64_t local_columns,
                                          const std::vector<double>& local) {

@@ -22,6 +22,10 @@ class ParallelH5File {
   void create_groups(const std::string& path);
   /// A 1-D fp64 dataset with the same content on every rank (rank 0 writes it). Collective.
   void write_replicated(const std::string& name, const std::vector<double>& values);
+  /// A [rows x columns] fp64 dataset, row-major `values`, the same on every rank (rank 0 writes
+  /// it). Collective.
+  void write_replicated_matrix(const std::string& name, std::int64_t rows, std::int64_t columns,
+                               const std::vector<double>& values);
   /// A [rows x columns] fp64 dataset; this rank holds columns [column_begin, column_begin +
   /// local_columns) of every row, row-major in `local`. Chunked by rows. Collective.
   void write_column_slices(const std::string& name, std::int64_t rows, std::int64_t columns,

@@ -47,6 +47,10 @@ void DatasetEvaluator::for_each_batch(Visit visit) const {
     visit(first, batch_at(first, std::min(batch_size_, local_count_ - first)));
 }
 
+void DatasetEvaluator::for_each_local_batch(const LocalVisit& visit) {
+  for_each_batch([&](index first, const Batch& batch) { visit(first, batch, workspace_, params_.data()); });
+}
+
 std::vector<double> DatasetEvaluator::reduce(const backend::Buffer<double>& partial) const {
   std::vector<double> total = partial.to_host();
   if (reduction_ == Reduction::allreduce) comm_.allreduce_sum(total.data(), static_cast<index>(total.size()));

@@ -2,6 +2,7 @@
 // Products of the mean training loss over a whole data set that is sharded across the ranks of a
 // communicator: each rank holds its samples on the model's backend, sweeps them in batches, and the
 // sums are added across ranks. Results are the same on every rank.
+#include <functional>
 #include <vector>
 
 #include "comm/communicator.hpp"
@@ -46,6 +47,16 @@ class DatasetEvaluator {
   /// the "empirical Fisher"), from J v and J^T w: per-sample gradients are never stored.
   [[nodiscard]] std::vector<double> covariance_product(const ParamSubset& subset,
                                                        const std::vector<double>& v, bool centered);
+  /// Per-sample work on this rank's samples (local: no communication): `visit(first, batch,
+  /// workspace, params)` for consecutive batches of at most the batch size, `first` the local index
+  /// of the batch's first sample, `params` theta on the model's backend. For statistics that need
+  /// per-sample quantities (projections of g_n, per-sample Hessians) without storing them all.
+  using LocalVisit = std::function<void(index first, const Batch& batch, Workspace& workspace, const double* params)>;
+  void for_each_local_batch(const LocalVisit& visit);
+  [[nodiscard]] index batch_size() const noexcept { return batch_size_; }
+  [[nodiscard]] const comm::Communicator& communicator() const noexcept { return comm_; }
+  [[nodiscard]] const Model& model() const noexcept { return model_; }
+
   /// (g_n . v) for this rank's samples, in local order (local: no communication).
   [[nodiscard]] std::vector<double> local_jacobian_product(const ParamSubset& subset,
                                                            const std::vector<double>& v);

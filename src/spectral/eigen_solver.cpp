@@ -105,9 +105,12 @@ EigenResult solve_eigenproblem(Mat operator_mat, const EigenRequest& request, co
   configure(eps.get(), operator_mat, request, spectral_scale);
   std::pair<const EigenProgress*, index> context{&progress, request.nev};
   if (progress) HC_PETSC(EPSMonitorSet(eps.get(), monitor, &context, nullptr));
+  const EventSnapshot before;
   HC_PETSC(EPSSolve(eps.get()));
+  const EventSnapshot after;
 
   EigenResult result;
+  result.timings = after.since(before);
   result.requested = request.nev;
   result.spectral_scale = spectral_scale;
   PetscInt converged = 0, iterations = 0;

@@ -10,6 +10,7 @@
 
 #include "backend/types.hpp"
 #include "operators/petsc_handles.hpp"
+#include "spectral/solve_timings.hpp"
 
 namespace hesscov::spectral {
 
@@ -48,6 +49,7 @@ struct EigenResult {
   index requested = 0;
   std::string solver;                   ///< EPS type actually used
   double seconds = 0.0;
+  SolveTimings timings;                 ///< this rank's split of EPSSolve (products, basis work, projected problem)
 };
 
 /// Progress callback on every SLEPc iteration: (converged, requested, iteration); collective.

@@ -49,6 +49,9 @@ void expect_close(const std::vector<double>& a, const std::vector<double>& b, do
 
 TEST_F(EigCli, SlepcDenseExtensionAndRankCountsAgree) {
   ASSERT_EQ(run("", "eig.output=" + out("slepc.h5")), 0) << output_;
+  // The solve's time split from PETSc's event log is reported.
+  EXPECT_NE(output_.find("EPSSolve"), std::string::npos) << output_;
+  EXPECT_NE(output_.find("basis work"), std::string::npos) << output_;
   ASSERT_EQ(run("", "eig.method=dense eig.nev=12 eig.output=" + out("dense.h5")), 0) << output_;
   // PETSc options pass through: a Lanczos solver with explicit restarts instead of Krylov-Schur.
   ASSERT_EQ(run("", "-eps_type lanczos -eps_lanczos_reorthog full eig.which=largest eig.output=" + out("lanczos.h5") + " -eps_view"), 0) << output_;

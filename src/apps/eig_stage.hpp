@@ -1,0 +1,44 @@
+#pragma once
+// The eigen-extraction stage shared by `hesscov eig` and `hesscov align`.
+#include <string>
+
+#include "apps/run_setup.hpp"
+#include "core/log.hpp"
+#include "io/parallel_h5.hpp"
+#include "nn/dataset_evaluator.hpp"
+#include "operators/curvature_operator.hpp"
+#include "spectral/eigen_solver.hpp"
+#include "train/checkpoint.hpp"
+
+namespace hesscov::apps {
+
+/// The eig.* section: operator, blocks, nev, which end, SLEPc dimensions and tolerances, method,
+/// covariance variant, batch size, vectors, extension, trace/SLQ, checkpoint, output.
+void add_eig_keys(core::Schema& schema);
+
+/// The eig.* and align.* sections (defined with `hesscov align`). Every job command declares them,
+/// so one config file serves train, run, eig and align.
+void add_align_keys(core::Schema& schema);
+
+/// The parameter subset named by the string list at `key` ([]: all parameters).
+nn::ParamSubset subset_of(const RunSetup& run, const std::string& key);
+
+/// Products over this rank's shard of the run's training set. Collective.
+nn::DatasetEvaluator shard_evaluator(const RunSetup& run, const comm::Communicator& world, index batch_size);
+
+/// A checkpoint file of this run's model; a mismatch is an error naming `key` and the file.
+train::Checkpoint checkpoint_of(const RunSetup& run, const std::string& path, const std::string& key);
+
+/// The eig.nev eigenpairs of `which` end of the operator, by eig.method (SLEPc with progress on
+/// rank 0, or the dense LAPACK path), deflating eig.extend_from's vectors when given. Collective.
+spectral::EigenResult extract(operators::CurvatureOperator& op, const core::Config& config, spectral::Which which,
+                              const core::Logger& log);
+
+/// Values, residuals, solver record and (when `vectors`) the eigenvectors [k x n] under `group`.
+void write_end(io::ParallelH5File& file, const std::string& group, const spectral::EigenResult& result,
+               const operators::CurvatureOperator& op, bool vectors);
+
+/// The summary lines of one solve on rank 0.
+void report(const std::string& end, const spectral::EigenResult& result, const core::Logger& log);
+
+}  // namespace hesscov::apps
