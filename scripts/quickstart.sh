@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/build.sh
 build_dir=${HESSCOV_BUILD_DIR:-build}
 "$build_dir"/src/hesscov info
-"$build_dir"/src/hesscov run inputs/quickstart.yaml "$@"
+"$build_dir"/src/hesscov align inputs/quickstart.yaml "$@"
