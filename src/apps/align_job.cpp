@@ -329,11 +329,7 @@ void alignment_analysis(const RunSetup& run, const train::Checkpoint& trained, c
     points.push_back(checkpoint_of(run, path, "align.checkpoints"));
   if (points.empty()) points.push_back(trained);
   const std::string output = config.get_string("align.output");
-  io::ParallelH5File file = io::ParallelH5File::create(output, world.get());
-  file.write_attribute("/", "format", std::string("hesscov-align-1"));
-  file.write_attribute("/", "software", std::string("hesscov ") + core::build::kVersion + " (git " + core::build::kGitRevision + ")");
-  file.write_attribute("/", "config", config.to_yaml());
-  file.write_attribute("/", "mpi_size", static_cast<std::int64_t>(world.size()));
+  io::ParallelH5File file = create_archive(output, "hesscov-align-1", config, world);
   for (const auto& point : points) analyse_point(file, run, point, world, log);
   file.close();
   log.info("wrote " + output + "; done in " + core::format_seconds(log.elapsed()));

@@ -70,11 +70,7 @@ void eigen_analysis(const RunSetup& run, const train::Checkpoint& trained, const
            " samples");
   const std::string which = config.get_string("eig.which");
   const std::string output = config.get_string("eig.output");
-  io::ParallelH5File file = io::ParallelH5File::create(output, world.get());
-  file.write_attribute("/", "format", std::string("hesscov-eig-1"));
-  file.write_attribute("/", "software", std::string("hesscov ") + core::build::kVersion + " (git " + core::build::kGitRevision + ")");
-  file.write_attribute("/", "config", config.to_yaml());
-  file.write_attribute("/", "mpi_size", static_cast<std::int64_t>(world.size()));
+  io::ParallelH5File file = create_archive(output, "hesscov-eig-1", config, world);
   file.write_attribute("/", "step", static_cast<std::int64_t>(point.step));
   const std::string group = "/eig/" + config.get_string("eig.operator");
   for (const auto end : {spectral::Which::largest, spectral::Which::smallest}) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/build_config.hpp"
 #include "data/dataset.hpp"
 #include "io/h5_file.hpp"
 #include "operators/petsc_check.hpp"
@@ -36,6 +37,17 @@ void add_eig_keys(core::Schema& schema) {
   schema.add_int("eig.slq_steps", 80, "Lanczos steps per SLQ probe", {.min = 2});
   schema.add_string("eig.checkpoint", "", "analyse this checkpoint's parameters (\"\": train per the config first)");
   schema.add_string("eig.output", "results/eig.h5", "HDF5 file of the results");
+}
+
+io::ParallelH5File create_archive(const std::string& path, const std::string& format, const core::Config& config,
+                                  const comm::Communicator& world) {
+  io::ParallelH5File file = io::ParallelH5File::create(path, world.get());
+  file.write_attribute("/", "format", format);
+  file.write_attribute("/", "software",
+                       std::string("hesscov ") + core::build::kVersion + " (git " + core::build::kGitRevision + ")");
+  file.write_attribute("/", "config", config.to_yaml());
+  file.write_attribute("/", "mpi_size", static_cast<std::int64_t>(world.size()));
+  return file;
 }
 
 nn::ParamSubset subset_of(const RunSetup& run, const std::string& key) {

@@ -20,6 +20,11 @@ void add_eig_keys(core::Schema& schema);
 /// so one config file serves train, run, eig and align.
 void add_align_keys(core::Schema& schema);
 
+/// Creates (truncating) the HDF5 archive `path` of a job, with its provenance on the root:
+/// format, software version and git revision, the resolved config, the number of ranks. Collective.
+io::ParallelH5File create_archive(const std::string& path, const std::string& format, const core::Config& config,
+                                  const comm::Communicator& world);
+
 /// The parameter subset named by the string list at `key` ([]: all parameters).
 nn::ParamSubset subset_of(const RunSetup& run, const std::string& key);
 

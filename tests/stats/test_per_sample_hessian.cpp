@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/expect.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -63,17 +65,7 @@ double largest_magnitude(const PerSampleEigen& eig) {
   return largest;
 }
 
-/// Runs f, expects an exception of exactly type E whose message contains `word`.
-template <class E, class F>
-void expect_error_naming(F&& f, const std::string& word) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception, expected one naming " << word;
-  } catch (const core::Error& error) {
-    EXPECT_EQ(typeid(error), typeid(E)) << error.what();
-    EXPECT_NE(std::string(error.what()).find(word), std::string::npos) << error.what();
-  }
-}
+using hesscov::testing::expect_error_naming;
 
 PerSampleEigen decompose(HostProblem& problem, const nn::Model& model, const Vector& params,
                          index samples, const nn::ParamSubset& subset, nn::Curvature curvature,

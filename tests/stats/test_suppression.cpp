@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/expect.hpp"
+
 #include <cmath>
 #include <string>
 #include <typeinfo>
@@ -39,16 +41,7 @@ void expect_same(const Vector& got, const Vector& expected, double tolerance, co
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], tolerance) << what << " " << i;
 }
 
-template <class E, class F>
-void expect_error_naming(F&& f, const std::string& word) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception, expected one naming " << word;
-  } catch (const core::Error& error) {
-    EXPECT_EQ(typeid(error), typeid(E)) << error.what();
-    EXPECT_NE(std::string(error.what()).find(word), std::string::npos) << error.what();
-  }
-}
+using hesscov::testing::expect_error_naming;
 
 class SuppressionOnNetwork : public ::testing::TestWithParam<std::string> {
  protected:
