@@ -6,7 +6,9 @@
 
 #include <cstdio>
 
+#include "apps/analyses.hpp"
 #include "apps/commands.hpp"
+#include "apps/measure.hpp"
 #include "apps/eig_stage.hpp"
 #include "core/build_config.hpp"
 #include "data/dataset.hpp"
@@ -86,12 +88,20 @@ void write_fit(io::ParallelH5File& file, const std::string& group, const std::st
   file.write_attribute(group, prefix + "_skipped", static_cast<std::int64_t>(fit.skipped));
 }
 
+// Units of the projected matrices: C_V holds squared gradients, the AWD matrix squared Hessian
+// products (docs/archive-format.md).
+constexpr const char* kCovarianceUnits = "loss^2/parameter^2";
+constexpr const char* kAwdUnits = "loss^2/parameter^4";
+
 void write_frame_covariance(io::ParallelH5File& file, const std::string& group, const stats::FrameCovariance& c,
-                            index k, bool with_null) {
+                            index k, bool with_null, const char* units) {
   file.create_groups(group);
   file.write_replicated_matrix(group + "/matrix", k, k, c.matrix);
   file.write_replicated_matrix(group + "/correlation", k, k, c.correlation);
   file.write_replicated(group + "/diagonal", stats::diagonal(c.matrix, k));
+  file.write_attribute(group + "/matrix", "units", units);
+  file.write_attribute(group + "/diagonal", "units", units);
+  file.write_attribute(group + "/correlation", "units", "1");
   write_bands(file, group, c);
   file.write_attribute(group, "m", c.mean_offdiagonal);
   if (!with_null) return;
@@ -104,8 +114,9 @@ void write_frame_covariance(io::ParallelH5File& file, const std::string& group, 
 void write_alignment(io::ParallelH5File& file, const std::string& group, const stats::AlignmentResult& result,
                      const stats::AlignmentOptions& options) {
   const index k = result.k;
-  write_frame_covariance(file, group + "/covariance", result.hessian, k, true);
+  write_frame_covariance(file, group + "/covariance", result.hessian, k, true, kCovarianceUnits);
   file.write_replicated(group + "/lambda", result.lambda);
+  file.write_attribute(group + "/lambda", "units", "loss/parameter^2");
   file.write_replicated_matrix(group + "/covariance/uncentered", k, k, result.uncentered);
   file.write_replicated(group + "/covariance/mean_projection", result.mean_projection);
   const std::string c = group + "/covariance";
@@ -122,7 +133,7 @@ void write_alignment(io::ParallelH5File& file, const std::string& group, const s
   file.write_attribute(c, "fit_skip", static_cast<std::int64_t>(options.fit_skip));
   for (size_t d = 0; d < result.baselines.size(); ++d) {
     const std::string b = group + "/baseline/draw_" + std::to_string(d);
-    write_frame_covariance(file, b, result.baselines[d], k, true);
+    write_frame_covariance(file, b, result.baselines[d], k, true, kCovarianceUnits);
     file.write_attribute(b, "seed", static_cast<std::int64_t>(options.seed));
     file.write_attribute(b, "draw", static_cast<std::int64_t>(result.baseline_draws[d]));
     file.write_attribute(b, "stream", "align/haar/" + std::to_string(result.baseline_draws[d]));
@@ -133,7 +144,7 @@ void write_alignment(io::ParallelH5File& file, const std::string& group, const s
     file.write_attribute(group + "/baseline", "draws", static_cast<std::int64_t>(result.baseline_m.n));
   }
   if (result.has_awd) {
-    write_frame_covariance(file, group + "/awd", result.awd, k, false);
+    write_frame_covariance(file, group + "/awd", result.awd, k, false, kAwdUnits);
     write_fit(file, group + "/awd", "gamma", result.awd_fit);
     file.write_attribute(group + "/awd", "per_sample_rank", static_cast<std::int64_t>(options.awd_per_sample.rank));
   }
@@ -169,6 +180,22 @@ void summarize(const stats::AlignmentResult& result, const core::Logger& log) {
   if (result.cosine.probes > 0)
     log.info(format("  cosine tr(HC)/(|H|_F |C|_F) = %.4f (%.0f probes)", result.cosine.value,
                     static_cast<double>(result.cosine.probes)));
+}
+
+/// The numbers a sweep's index shows for this analysis.
+Headline headline_of(const stats::AlignmentResult& result) {
+  const double nan = std::nan("");
+  return {{"align.k", static_cast<double>(result.k)},
+          {"align.gamma", result.fit.exponent},
+          {"align.gamma_standard_error", result.fit.standard_error},
+          {"align.gamma_awd", result.has_awd ? result.awd_fit.exponent : nan},
+          {"align.m", result.hessian.mean_offdiagonal},
+          {"align.m_rand", result.baselines.empty() ? nan : result.baseline_m.mean},
+          {"align.null_expected", result.hessian.null.expected},
+          {"align.z", result.hessian.null.z},
+          {"align.k_eff", result.k_eff},
+          {"align.commutator", result.commutator},
+          {"align.lambda_1", result.lambda.empty() ? nan : result.lambda.front()}};
 }
 
 void broadcast(std::vector<double>& values, const comm::Communicator& comm) {
@@ -281,10 +308,12 @@ void per_sample_stage(io::ParallelH5File& file, const std::string& group, const 
                   fit_original.exponent, fit_suppressed.exponent, static_cast<double>(window)));
 }
 
-void analyse_point(io::ParallelH5File& file, const RunSetup& run, const train::Checkpoint& point,
-                   const comm::Communicator& world, const core::Logger& log) {
+}  // namespace
+
+Headline align_analysis(io::ParallelH5File& file, const std::string& group, const RunSetup& run,
+                        const train::Checkpoint& point, const comm::Communicator& world, const core::Logger& log,
+                        const StopRequest& stop) {
   const auto& config = run.config;
-  const std::string group = "/align/step_" + std::to_string(point.step);
   const nn::ParamSubset subset = subset_of(run, "eig.blocks");
   nn::DatasetEvaluator products = shard_evaluator(run, world, config.get_int("eig.batch_size"));
   operators::CurvatureOperator hessian(products, world, subset, {operators::OperatorKind::hessian, true, {}},
@@ -292,19 +321,24 @@ void analyse_point(io::ParallelH5File& file, const RunSetup& run, const train::C
   log.info("step " + std::to_string(point.step) + ": top " + std::to_string(config.get_int("eig.nev")) +
            " Hessian eigenpairs of " + std::to_string(subset.size()) + " parameters, " +
            std::to_string(products.global_count()) + " samples");
-  const auto eigen = extract(hessian, config, spectral::Which::largest, log);
+  const auto eigen = extract(hessian, config, spectral::Which::largest, log, stop);
   report("largest", eigen, log);
   file.create_groups(group);
   file.write_attribute(group, "step", static_cast<std::int64_t>(point.step));
+  file.write_attribute(group, "seed", static_cast<std::int64_t>(config.get_int("seed")));
+  file.create_groups(group + "/eig/hessian");
+  write_solver_options(file, group + "/eig/hessian", config);
   write_end(file, group + "/eig/hessian/largest", eigen, hessian, config.get_bool("eig.vectors"));
   HC_CHECK(eigen.values.size() >= 2, core::Error,
            "only " + std::to_string(eigen.values.size()) + " eigenpairs converged: raise eig.max_it or lower eig.nev");
   if (config.get_bool("align.ggn")) {
+    throw_if_stopped(stop, "the Gauss-Newton eigensolve");
     operators::CurvatureOperator ggn(products, world, subset, {operators::OperatorKind::gauss_newton, true, {}}, point.params);
-    const auto ggn_eigen = extract(ggn, config, spectral::Which::largest, log);
+    const auto ggn_eigen = extract(ggn, config, spectral::Which::largest, log, stop);
     report("GGN largest", ggn_eigen, log);
     write_end(file, group + "/eig/ggn/largest", ggn_eigen, ggn, false);
   }
+  throw_if_stopped(stop, "the projection of C onto the eigenbasis");
   const stats::Frame frame = frame_of(eigen, subset.size());
   nn::DatasetEvaluator evaluator = shard_evaluator(run, world, config.get_int("align.batch_size"));
   evaluator.set_parameters(point.params);
@@ -314,23 +348,25 @@ void analyse_point(io::ParallelH5File& file, const RunSetup& run, const train::C
   write_alignment(file, group, result, options);
   log.info("step " + std::to_string(point.step) + ", k = " + std::to_string(result.k) + ":");
   summarize(result, log);
+  throw_if_stopped(stop, "the per-sample spectra");
   per_sample_stage(file, group, run, point, subset, frame, options, world, log);
+  return headline_of(result);
 }
+
+namespace {
 
 void alignment_analysis(const RunSetup& run, const train::Checkpoint& trained, const comm::Communicator& world,
                         const core::Logger& log) {
   const auto& config = run.config;
-  if (config.get_string("eig.operator") != "hessian")
-    throw config.error("eig.operator", "hessian (align projects C onto the Hessian's eigenvectors)");
-  if (config.get_string("eig.method") != "slepc")
-    throw config.error("eig.method", "slepc (align needs the eigenvectors)");
+  check_align_config(config);
   std::vector<train::Checkpoint> points;
   for (const auto& path : config.get_string_list("align.checkpoints"))
     points.push_back(checkpoint_of(run, path, "align.checkpoints"));
   if (points.empty()) points.push_back(trained);
   const std::string output = config.get_string("align.output");
   io::ParallelH5File file = create_archive(output, "hesscov-align-1", config, world);
-  for (const auto& point : points) analyse_point(file, run, point, world, log);
+  for (const auto& point : points)
+    (void)align_analysis(file, "/align/step_" + std::to_string(point.step), run, point, world, log, {});
   file.close();
   log.info("wrote " + output + "; done in " + core::format_seconds(log.elapsed()));
 }

@@ -24,6 +24,9 @@ constexpr const char* kUsage =
     "  eig CONFIG.yaml [key=value ...]   eigenpairs of H, GGN or C (SLEPc or LAPACK) to HDF5\n"
     "  align CONFIG.yaml [key=value ...] noise covariance in the Hessian eigenbasis: C_V, correlations,\n"
     "                                    baselines, power laws, AWD, per-sample spectra (Study 1)\n"
+    "  sweep SPEC.yaml [options]         a grid of runs x seeds over groups of ranks, crash-safe archives,\n"
+    "                                    resume by re-running (sweep --help)\n"
+    "  index DIR                         (re)build a sweep's index archive DIR/index.h5\n"
     "  bench products|eig [options]      time the products, or the eigensolver's own cost (bench --help)\n"
     "  run --help, train --help, ...     every config key with its type, default and meaning\n"
     "  info                              the build: MPI, PETSc/SLEPc, scalar, index size, BLAS,\n"
@@ -66,6 +69,8 @@ int run_command(const std::vector<std::string>& args, const ExtraCommands& extra
   if (command == "train") return train_job({args.begin() + 1, args.end()});
   if (command == "eig") return eig_job({args.begin() + 1, args.end()});
   if (command == "align") return align_job({args.begin() + 1, args.end()});
+  if (command == "sweep") return sweep_job({args.begin() + 1, args.end()});
+  if (command == "index") return index_job({args.begin() + 1, args.end()});
   for (const auto& [name, run] : extra)
     if (command == name) return run({args.begin() + 1, args.end()});
   std::fprintf(stderr, "hesscov: unknown command '%s'\n\n%s", command.c_str(), kUsage);

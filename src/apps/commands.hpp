@@ -26,6 +26,14 @@ int eig_job(const std::vector<std::string>& args);
 /// `hesscov align CONFIG.yaml [key=value ...]`: Study 1 (stats/) at the trained point or checkpoints.
 int align_job(const std::vector<std::string>& args);
 
+/// `hesscov sweep SPEC.yaml [key=value ...] [--group-size N] [--array-index I --array-count N]
+/// [--dry-run]`: a sweep of runs with crash-safe archives and resume (docs/usage.md). Returns 75
+/// when a signal stopped it (resumable).
+int sweep_job(const std::vector<std::string>& args);
+
+/// `hesscov index DIR`: (re)builds DIR/index.h5 from the run archives in DIR/runs.
+int index_job(const std::vector<std::string>& args);
+
 /// `hesscov train CONFIG.yaml [key=value ...]`: SGD with checkpoints (docs/training.md).
 int train_job(const std::vector<std::string>& args);
 

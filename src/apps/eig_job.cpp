@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "apps/analyses.hpp"
 #include "apps/commands.hpp"
 #include "apps/eig_stage.hpp"
 #include "apps/run_setup.hpp"
@@ -53,12 +54,27 @@ void write_trace_and_density(io::ParallelH5File& file, const std::string& group,
   }
 }
 
-void eigen_analysis(const RunSetup& run, const train::Checkpoint& trained, const comm::Communicator& world,
-                    const core::Logger& log) {
+/// The point `hesscov eig` analyses: eig.checkpoint's, or the trained one.
+void eig_command(const RunSetup& run, const train::Checkpoint& trained, const comm::Communicator& world,
+                 const core::Logger& log) {
   const auto& config = run.config;
   const train::Checkpoint point = config.get_string("eig.checkpoint").empty()
                                       ? trained
                                       : checkpoint_of(run, config.get_string("eig.checkpoint"), "eig.checkpoint");
+  const std::string output = config.get_string("eig.output");
+  io::ParallelH5File file = create_archive(output, "hesscov-eig-1", config, world);
+  file.write_attribute("/", "step", static_cast<std::int64_t>(point.step));
+  (void)eig_analysis(file, "/eig", run, point, world, log, {});
+  file.close();
+  log.info("wrote " + output + "; done in " + core::format_seconds(log.elapsed()));
+}
+
+}  // namespace
+
+Headline eig_analysis(io::ParallelH5File& file, const std::string& root, const RunSetup& run,
+                      const train::Checkpoint& point, const comm::Communicator& world, const core::Logger& log,
+                      const StopRequest& stop) {
+  const auto& config = run.config;
   const nn::ParamSubset subset = subset_of(run, "eig.blocks");
   nn::DatasetEvaluator evaluator = shard_evaluator(run, world, config.get_int("eig.batch_size"));
   const operators::OperatorSpec spec{operators::parse_operator_kind(config.get_string("eig.operator")),
@@ -69,32 +85,33 @@ void eigen_analysis(const RunSetup& run, const train::Checkpoint& trained, const
            " parameters at step " + std::to_string(point.step) + ", " + std::to_string(evaluator.global_count()) +
            " samples");
   const std::string which = config.get_string("eig.which");
-  const std::string output = config.get_string("eig.output");
-  io::ParallelH5File file = create_archive(output, "hesscov-eig-1", config, world);
-  file.write_attribute("/", "step", static_cast<std::int64_t>(point.step));
-  const std::string group = "/eig/" + config.get_string("eig.operator");
+  const std::string group = root + "/" + config.get_string("eig.operator");
+  file.create_groups(group);
+  write_solver_options(file, group, config);
+  file.write_attribute(group, "seed", static_cast<std::int64_t>(config.get_int("seed")));
+  Headline headline;
   for (const auto end : {spectral::Which::largest, spectral::Which::smallest}) {
     const std::string name = end == spectral::Which::largest ? "largest" : "smallest";
     if (which != "both" && which != name) continue;
     const index before = op.products();
     const double product_seconds = op.product_seconds();
-    const auto result = extract(op, config, end, log);
+    const auto result = extract(op, config, end, log, stop);
     report(name, result, log);
     log.info("  " + std::to_string(op.products() - before) + " products, " +
              core::format_seconds(op.product_seconds() - product_seconds) + " in products");
     write_end(file, group + "/" + name, result, op, config.get_bool("eig.vectors"));
     file.write_attribute(group + "/" + name, "products", static_cast<std::int64_t>(op.products() - before));
     file.write_attribute(group + "/" + name, "product_seconds", op.product_seconds() - product_seconds);
+    headline.emplace_back("eig." + name + ".converged", static_cast<double>(result.values.size()));
+    if (!result.values.empty()) headline.emplace_back("eig." + name + ".lambda_1", result.values.front());
   }
+  throw_if_stopped(stop, "the trace and density estimates");
   write_trace_and_density(file, group, op, config, log);
-  file.close();
-  log.info("wrote " + output + "; done in " + core::format_seconds(log.elapsed()));
+  return headline;
 }
 
-}  // namespace
-
 int eig_job(const std::vector<std::string>& args) {
-  return run_trained("eig", args, eigen_analysis, add_align_keys);
+  return run_trained("eig", args, eig_command, add_align_keys);
 }
 
 }  // namespace hesscov::apps

@@ -106,8 +106,25 @@ operators::PetscMat deflation_space(const core::Config& config, const operators:
 
 }  // namespace
 
+void throw_if_stopped(const StopRequest& stop, const std::string& what) {
+  if (stop && stop()) throw core::Interrupted(what + " was interrupted by a stop request (a preemption signal)");
+}
+
+void write_solver_options(io::ParallelH5File& file, const std::string& group, const core::Config& config) {
+  for (const char* key : {"eig.operator", "eig.which", "eig.method", "eig.covariance"})
+    file.write_attribute(group, key, config.get_string(key));
+  file.write_attribute(group, "eig.blocks", config.value_text("eig.blocks"));
+  for (const char* key : {"eig.nev", "eig.ncv", "eig.mpd", "eig.max_it", "eig.minibatch"})
+    file.write_attribute(group, key, static_cast<std::int64_t>(config.get_int(key)));
+  file.write_attribute(group, "eig.tol", config.get_double("eig.tol"));
+  char* options = nullptr;  // the PETSc options database: -eps_*, -bv_* given on the command line
+  HC_PETSC(PetscOptionsGetAll(nullptr, &options));
+  file.write_attribute(group, "petsc_options", std::string(options != nullptr ? options : ""));
+  HC_PETSC(PetscFree(options));
+}
+
 spectral::EigenResult extract(operators::CurvatureOperator& op, const core::Config& config, spectral::Which which,
-                              const core::Logger& log) {
+                              const core::Logger& log, const StopRequest& stop) {
   const index nev = std::min<index>(config.get_int("eig.nev"), op.size());
   if (config.get_string("eig.method") == "dense") {
     const auto start = std::chrono::steady_clock::now();
@@ -132,15 +149,19 @@ spectral::EigenResult extract(operators::CurvatureOperator& op, const core::Conf
   const operators::PetscMat deflation =
       deflation_space(config, op, which == spectral::Which::largest ? "largest" : "smallest");
   request.deflation = deflation.get();
+  request.should_stop = stop;
   const index products_before = op.products();
   auto last_report = std::chrono::steady_clock::now();
-  return spectral::solve_eigenproblem(op.mat(), request, [&](index converged, index wanted, index iteration) {
+  auto result = spectral::solve_eigenproblem(op.mat(), request, [&](index converged, index wanted, index iteration) {
     const auto now = std::chrono::steady_clock::now();
     if (std::chrono::duration<double>(now - last_report).count() < 2.0) return;
     last_report = now;
     log.info("  iteration " + std::to_string(iteration) + ": " + std::to_string(converged) + "/" +
              std::to_string(wanted) + " converged, " + std::to_string(op.products() - products_before) + " products");
   });
+  if (result.interrupted) throw core::Interrupted("the eigensolve was interrupted by a stop request after " +
+                                                  std::to_string(op.products() - products_before) + " products");
+  return result;
 }
 
 void write_end(io::ParallelH5File& file, const std::string& group, const spectral::EigenResult& result,
@@ -149,7 +170,16 @@ void write_end(io::ParallelH5File& file, const std::string& group, const spectra
   file.write_replicated(group + "/values", result.values);
   if (!result.residuals.empty()) file.write_replicated(group + "/residuals", result.residuals);
   if (!result.absolute_residuals.empty()) file.write_replicated(group + "/absolute_residuals", result.absolute_residuals);
+  // Eigenvalues of H or the GGN are second derivatives of the mean loss; those of C are squared
+  // gradients (loss per parameter unit, squared).
+  const bool covariance = op.spec().kind == operators::OperatorKind::covariance;
+  file.write_attribute(group + "/values", "units", covariance ? "loss^2/parameter^2" : "loss/parameter^2");
+  if (!result.residuals.empty()) file.write_attribute(group + "/residuals", "units", "1 (||A v - lambda v|| / |lambda|)");
+  if (!result.absolute_residuals.empty())
+    file.write_attribute(group + "/absolute_residuals", "units", covariance ? "loss^2/parameter^2" : "loss/parameter^2");
+  file.write_attribute(group, "operator", operators::to_string(op.spec().kind));
   file.write_attribute(group, "solver", result.solver);
+  file.write_attribute(group, "iterations", static_cast<std::int64_t>(result.iterations));
   file.write_attribute(group, "requested", static_cast<std::int64_t>(result.requested));
   file.write_attribute(group, "converged", static_cast<std::int64_t>(result.values.size()));
   file.write_attribute(group, "orthogonality_loss", result.orthogonality);
@@ -174,6 +204,7 @@ void write_end(io::ParallelH5File& file, const std::string& group, const spectra
     HC_PETSC(VecRestoreArrayRead(result.vectors[static_cast<size_t>(r)].get(), &values));
   }
   file.write_column_slices(group + "/vectors", rows, op.size(), first, local, slice);
+  file.write_attribute(group + "/vectors", "units", "1 (unit eigenvectors, one per row, in the block's coordinates)");
 }
 
 void report(const std::string& end, const spectral::EigenResult& result, const core::Logger& log) {

@@ -1,5 +1,6 @@
 #pragma once
 // The eigen-extraction stage shared by `hesscov eig` and `hesscov align`.
+#include <functional>
 #include <string>
 
 #include "apps/run_setup.hpp"
@@ -34,10 +35,22 @@ nn::DatasetEvaluator shard_evaluator(const RunSetup& run, const comm::Communicat
 /// A checkpoint file of this run's model; a mismatch is an error naming `key` and the file.
 train::Checkpoint checkpoint_of(const RunSetup& run, const std::string& path, const std::string& key);
 
+/// Asked at safe points of long work: true means stop now (a preemption signal). Collective: every
+/// rank of the run gets the same answer. Empty: never.
+using StopRequest = std::function<bool()>;
+
+/// Throws core::Interrupted (naming `what` was cut short) when `stop` asks to stop. Collective.
+void throw_if_stopped(const StopRequest& stop, const std::string& what);
+
 /// The eig.nev eigenpairs of `which` end of the operator, by eig.method (SLEPc with progress on
-/// rank 0, or the dense LAPACK path), deflating eig.extend_from's vectors when given. Collective.
+/// rank 0, or the dense LAPACK path), deflating eig.extend_from's vectors when given. `stop` is
+/// asked once per solver iteration; when it says stop, core::Interrupted is thrown. Collective.
 spectral::EigenResult extract(operators::CurvatureOperator& op, const core::Config& config, spectral::Which which,
-                              const core::Logger& log);
+                              const core::Logger& log, const StopRequest& stop = {});
+
+/// The eig.* settings as attributes of `group` (what was asked of the solver: operator, blocks,
+/// nev, ncv, mpd, tol, max_it, method) plus every PETSc/SLEPc option in effect. Collective.
+void write_solver_options(io::ParallelH5File& file, const std::string& group, const core::Config& config);
 
 /// Values, residuals, solver record and (when `vectors`) the eigenvectors [k x n] under `group`.
 void write_end(io::ParallelH5File& file, const std::string& group, const spectral::EigenResult& result,

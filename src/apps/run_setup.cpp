@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "apps/build_info.hpp"
+#include "apps/measure.hpp"
 #include "backend/backend.hpp"
 #include "data/data_config.hpp"
 #include "nn/model_config.hpp"
@@ -20,6 +21,7 @@ core::Schema job_schema() {
   nn::add_model_keys(schema);
   train::add_train_keys(schema);
   schema.add_int("probe.batch_size", 1000, "samples per batch in every probe product (bounds memory)", {.min = 1});
+  add_measure_keys(schema);
   schema.add_string_list("probe.blocks", {"fc2.weight"},
                          "parameter blocks for the restricted products (together one subspace); [] skips them");
   return schema;
@@ -48,6 +50,10 @@ RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& s
     const bool option_value = !option && i > 1 && args[i - 1].starts_with("-") && args[i].find('=') == std::string::npos;
     if (!option && !option_value) config.set_override(args[i]);
   }
+  return prepare_run(std::move(config), world, log);
+}
+
+RunSetup prepare_run(core::Config config, const comm::Communicator& world, const core::Logger& log) {
   log.info(version_line() + ", " + std::to_string(world.size()) + " MPI rank(s)");
   log.info("config " + config.file() + ", effective values:\n" + config.to_yaml());
 
@@ -65,7 +71,7 @@ RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& s
   return {std::move(config), std::move(dataset), shard, std::move(backend), std::move(model), seed};
 }
 
-train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& world, const core::Logger& log) {
+train::Checkpoint starting_point(const RunSetup& run, const core::Logger& log) {
   const auto& config = run.config;
   train::Checkpoint start;
   const std::string resume = config.get_string("train.resume");
@@ -85,13 +91,28 @@ train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& wor
     log.info("resuming from " + resume + " at step " + std::to_string(start.step));
   }
   start.sample_indices = run.dataset.indices;
+  start.seed = run.seed;
+  return start;
+}
+
+train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& world, const core::Logger& log) {
+  const auto& config = run.config;
+  train::Checkpoint start = starting_point(run, log);
   if (config.get_int("train.epochs") == 0) return start;
+  train::Trainer trainer = make_trainer(run, world, log, train::train_settings(config, run.dataset.count, run.seed));
+  log.info("training: " + std::to_string(config.get_int("train.epochs")) + " epochs of " +
+           std::to_string(trainer.steps_per_epoch()) + " steps");
+  return trainer.run(std::move(start), config.to_yaml());
+}
+
+train::Trainer make_trainer(const RunSetup& run, const comm::Communicator& world, const core::Logger& log,
+                            train::TrainSettings settings) {
+  const auto& config = run.config;
   const std::vector<double> targets = data::targets_of(run.dataset);
   const index classes = run.dataset.num_classes;
   train::Shard shard{data::rows(run.dataset.inputs, run.dataset.features, run.shard.begin, run.shard.end),
                      data::rows(targets, classes, run.shard.begin, run.shard.end), run.shard.begin, run.shard.size()};
-  train::Trainer trainer(*run.model, world, train::train_settings(config, run.dataset.count, run.seed),
-                         std::move(shard), log);
+  train::Trainer trainer(*run.model, world, std::move(settings), std::move(shard), log);
   if (config.get_bool("train.evaluate_test")) {
     const data::Dataset test = data::load_test_dataset(config, run.dataset);
     const auto range = comm::block_partition(test.count, world.rank(), world.size());
@@ -100,9 +121,7 @@ train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& wor
                            data::rows(data::targets_of(test), classes, range.begin, range.end), range.begin,
                            range.size()});
   }
-  log.info("training: " + std::to_string(config.get_int("train.epochs")) + " epochs of " +
-           std::to_string(trainer.steps_per_epoch()) + " steps");
-  return trainer.run(std::move(start), config.to_yaml());
+  return trainer;
 }
 
 int run_trained(const std::string& command, const std::vector<std::string>& args, AfterTraining after,

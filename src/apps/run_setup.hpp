@@ -11,6 +11,7 @@
 #include "data/dataset.hpp"
 #include "nn/model.hpp"
 #include "train/checkpoint.hpp"
+#include "train/trainer.hpp"
 
 namespace hesscov::apps {
 
@@ -29,6 +30,18 @@ struct RunSetup {
 /// args = {CONFIG, key=value...}. Collective over `world`.
 RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& schema,
                      const comm::Communicator& world, const core::Logger& log);
+/// The same from a validated config: logs it, loads and shards the data, builds the model.
+/// Collective over `world`.
+RunSetup prepare_run(core::Config config, const comm::Communicator& world, const core::Logger& log);
+
+/// The trainer of a run, with its test data when train.evaluate_test is set. `run`, `world` and
+/// `log` must outlive it. Collective.
+train::Trainer make_trainer(const RunSetup& run, const comm::Communicator& world, const core::Logger& log,
+                            train::TrainSettings settings);
+
+/// The point training starts from: the seeded initial parameters, or train.resume's checkpoint
+/// (checked against the model, the seed and the samples; ConfigError naming train.resume). Local.
+train::Checkpoint starting_point(const RunSetup& run, const core::Logger& log);
 
 /// Trains per the train section from the seeded initial point or train.resume; with
 /// train.epochs = 0 returns the initial point untouched. Collective.

@@ -58,6 +58,13 @@ class StateError : public Error {
   using Error::Error;
 };
 
+/// Long work was asked to stop (a preemption signal) before it finished; whatever it had not
+/// committed is discarded, and the work is repeated when the run resumes. Not a failure.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
 /// A feature (CUDA, NCCL) was requested that this build does not contain. Never a silent fallback.
 class NotCompiled : public Error {
  public:

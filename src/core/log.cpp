@@ -4,7 +4,10 @@
 
 namespace hesscov::core {
 
-Logger::Logger(int rank) : rank_(rank), start_(std::chrono::steady_clock::now()) {}
+Logger::Logger(int rank) : Logger(rank, "") {}
+
+Logger::Logger(int rank, std::string prefix)
+    : rank_(rank), prefix_(std::move(prefix)), start_(std::chrono::steady_clock::now()) {}
 
 double Logger::elapsed() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -12,7 +15,7 @@ double Logger::elapsed() const {
 
 void Logger::info(const std::string& message) const {
   if (rank_ != 0) return;
-  std::printf("[%8.2fs] %s\n", elapsed(), message.c_str());
+  std::printf("[%8.2fs] %s%s\n", elapsed(), prefix_.c_str(), message.c_str());
   std::fflush(stdout);
 }
 

@@ -10,6 +10,8 @@ class Logger {
  public:
   /// `rank` of the calling process in the run's communicator; only rank 0 prints info().
   explicit Logger(int rank);
+  /// The same, every line starting with `prefix` (e.g. "[group 1] " when several runs share stdout).
+  Logger(int rank, std::string prefix);
   /// "[   12.3s] message" on rank 0.
   void info(const std::string& message) const;
   /// Seconds since construction.
@@ -18,6 +20,7 @@ class Logger {
 
  private:
   int rank_;
+  std::string prefix_;
   std::chrono::steady_clock::time_point start_;
 };
 

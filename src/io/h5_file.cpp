@@ -1,31 +1,9 @@
 #include "io/h5_file.hpp"
 
 #include "core/error.hpp"
+#include "io/h5_check.hpp"
 
 namespace hesscov::io {
-namespace {
-
-/// HDF5's innermost error message, collected from its error stack.
-herr_t collect_message(unsigned, const H5E_error2_t* error, void* data) {
-  auto* text = static_cast<std::string*>(data);
-  if (error->desc != nullptr && text->empty()) *text = error->desc;
-  return 0;
-}
-
-/// Checks an HDF5 return value (negative means failure) and raises an IoError naming the file
-/// and object; HDF5's own printing is silenced so the message appears once, through us.
-template <class Value>
-Value checked(Value value, const std::string& file, const std::string& what) {
-  if (value >= 0) return value;
-  std::string message;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_message, &message);
-  H5Eclear2(H5E_DEFAULT);
-  throw core::IoError(file, what + (message.empty() ? std::string() : ": " + message));
-}
-
-void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
-
-}  // namespace
 
 H5File::H5File(std::string path, hid_t id) : path_(std::move(path)), file_(id) {}
 
@@ -104,7 +82,12 @@ H5File::Matrix H5File::read_matrix(const std::string& name) const {
 }
 
 bool H5File::has_dataset(const std::string& name) const {
-  return checked(H5Lexists(file_.get(), name.c_str(), H5P_DEFAULT), path_, "link lookup " + name) > 0;
+  // H5Lexists fails (rather than answering no) when an intermediate group is missing: walk down.
+  for (size_t end = name.find('/', 1); ; end = name.find('/', end + 1)) {
+    const std::string prefix = name.substr(0, end);
+    if (checked(H5Lexists(file_.get(), prefix.c_str(), H5P_DEFAULT), path_, "link lookup " + prefix) <= 0) return false;
+    if (end == std::string::npos) return true;
+  }
 }
 
 namespace {
@@ -157,7 +140,12 @@ std::int64_t H5File::read_int(const std::string& name) const {
 }
 
 std::string H5File::read_string(const std::string& name) const {
-  Id<H5Aclose> attribute(checked(H5Aopen(file_.get(), name.c_str(), H5P_DEFAULT), path_, "no attribute " + name));
+  const auto at = name.find('@');  // "group/dataset@attribute", as for the numeric readers
+  const std::string object = at == std::string::npos ? "/" : name.substr(0, at);
+  const std::string attribute_name = at == std::string::npos ? name : name.substr(at + 1);
+  Id<H5Aclose> attribute(checked(H5Aopen_by_name(file_.get(), object.c_str(), attribute_name.c_str(), H5P_DEFAULT,
+                                                 H5P_DEFAULT),
+                                 path_, "no attribute " + name));
   Id<H5Tclose> type(checked(H5Aget_type(attribute.get()), path_, "type of attribute " + name));
   if (H5Tget_class(type.get()) != H5T_STRING) throw core::IoError(path_, "attribute " + name + " is not a string");
   const size_t size = H5Tget_size(type.get());
@@ -167,7 +155,13 @@ std::string H5File::read_string(const std::string& name) const {
 }
 
 bool H5File::has_attribute(const std::string& name) const {
-  return checked(H5Aexists(file_.get(), name.c_str()), path_, "attribute lookup " + name) > 0;
+  const auto at = name.find('@');
+  if (at == std::string::npos)
+    return checked(H5Aexists(file_.get(), name.c_str()), path_, "attribute lookup " + name) > 0;
+  const std::string object = name.substr(0, at);
+  if (!has_dataset(object)) return false;
+  return checked(H5Aexists_by_name(file_.get(), object.c_str(), name.substr(at + 1).c_str(), H5P_DEFAULT), path_,
+                 "attribute lookup " + name) > 0;
 }
 
 void H5File::close() {

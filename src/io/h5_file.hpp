@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hesscov::io {
@@ -27,6 +28,8 @@ class Id {
     if (id_ >= 0) Close(id_);  // destructors never throw
   }
   [[nodiscard]] hid_t get() const noexcept { return id_; }
+  /// Gives up ownership: returns the identifier, which the caller must close, and holds none.
+  [[nodiscard]] hid_t release() noexcept { return std::exchange(id_, H5I_INVALID_HID); }
 
  private:
   hid_t id_ = H5I_INVALID_HID;
@@ -47,6 +50,7 @@ class H5File {
   /// A 1-D int64 dataset `name` at the root (sample indices, counts).
   void write_index_vector(const std::string& name, const std::vector<std::int64_t>& values);
   [[nodiscard]] std::vector<std::int64_t> read_index_vector(const std::string& name) const;
+  /// True when a link `name` exists (a dataset or a group; "a/b/c" needs a and a/b to exist).
   [[nodiscard]] bool has_dataset(const std::string& name) const;
   /// A 2-D fp64 dataset, row-major, with its shape.
   struct Matrix {
@@ -62,10 +66,13 @@ class H5File {
   [[nodiscard]] double read_double(const std::string& name) const;
   [[nodiscard]] std::int64_t read_int(const std::string& name) const;
   [[nodiscard]] std::string read_string(const std::string& name) const;
-  [[nodiscard]] bool has_attribute(const std::string& name) const;
+  [[nodiscard]] bool has_attribute(const std::string& name) const;  ///< also "object@name"
 
   /// Flushes and closes (also done by the destructor, which cannot report failures).
   void close();
+  /// The HDF5 file identifier, for io-internal code that needs HDF5 calls this class does not wrap
+  /// (links, compound tables). Owned by this object; valid until close().
+  [[nodiscard]] hid_t id() const noexcept { return file_.get(); }
 
  private:
   H5File(std::string path, hid_t id);

@@ -26,6 +26,27 @@ PetscErrorCode monitor(EPS, PetscInt iteration, PetscInt converged, PetscScalar*
   return 0;
 }
 
+/// SLEPc's own stopping test, then the caller's stop request (checked only while iterating).
+struct StopContext {
+  const std::function<bool()>* should_stop;
+  bool stopped = false;
+};
+
+PetscErrorCode stopping_test(EPS eps, PetscInt iteration, PetscInt max_it, PetscInt converged, PetscInt nev,
+                             EPSConvergedReason* reason, void* context) {
+  PetscCall(EPSStoppingBasic(eps, iteration, max_it, converged, nev, reason, nullptr));
+  auto* stop = static_cast<StopContext*>(context);
+  try {
+    if (*reason == EPS_CONVERGED_ITERATING && (*stop->should_stop)()) {
+      *reason = EPS_CONVERGED_USER;
+      stop->stopped = true;
+    }
+  } catch (...) {
+    return PETSC_ERR_LIB;
+  }
+  return 0;
+}
+
 void configure(EPS eps, Mat operator_mat, const EigenRequest& request, double spectral_scale) {
   HC_PETSC(EPSSetOperators(eps, operator_mat, nullptr));
   HC_PETSC(EPSSetProblemType(eps, EPS_HEP));
@@ -105,11 +126,18 @@ EigenResult solve_eigenproblem(Mat operator_mat, const EigenRequest& request, co
   configure(eps.get(), operator_mat, request, spectral_scale);
   std::pair<const EigenProgress*, index> context{&progress, request.nev};
   if (progress) HC_PETSC(EPSMonitorSet(eps.get(), monitor, &context, nullptr));
+  StopContext stop{&request.should_stop};
+  if (request.should_stop) HC_PETSC(EPSSetStoppingTestFunction(eps.get(), stopping_test, &stop, nullptr));
   const EventSnapshot before;
   HC_PETSC(EPSSolve(eps.get()));
   const EventSnapshot after;
 
   EigenResult result;
+  if (stop.stopped) {
+    result.interrupted = true;
+    result.requested = request.nev;
+    return result;
+  }
   result.timings = after.since(before);
   result.requested = request.nev;
   result.spectral_scale = spectral_scale;

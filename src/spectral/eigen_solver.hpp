@@ -36,6 +36,10 @@ struct EigenRequest {
   index max_it = 1000;
   std::string prefix;      ///< options prefix, e.g. "top_" so -top_eps_type applies to this solve only
   Mat deflation = nullptr; ///< optional: columns of a dense Mat spanning already known eigenvectors
+  /// Asked once per solver iteration; true ends the solve early with `interrupted` set and no
+  /// pairs (a preemption signal: the caller discards the solve and repeats it later). Collective:
+  /// every rank must give the same answer. Empty: never.
+  std::function<bool()> should_stop;
 };
 
 struct EigenResult {
@@ -50,6 +54,7 @@ struct EigenResult {
   std::string solver;                   ///< EPS type actually used
   double seconds = 0.0;
   SolveTimings timings;                 ///< this rank's split of EPSSolve (products, basis work, projected problem)
+  bool interrupted = false;             ///< should_stop ended the solve: no pairs were kept
 };
 
 /// Progress callback on every SLEPc iteration: (converged, requested, iteration); collective.

@@ -10,6 +10,15 @@
 
 namespace hesscov::train {
 
+std::vector<double> evaluation_row(const Evaluation& e) {
+  return {static_cast<double>(e.step), static_cast<double>(e.epoch), e.learning_rate, e.train_loss, e.train_accuracy,
+          e.test_loss, e.test_accuracy, e.seconds};
+}
+
+Evaluation evaluation_from_row(const double* row) {
+  return {static_cast<index>(row[0]), static_cast<index>(row[1]), row[2], row[3], row[4], row[5], row[6], row[7]};
+}
+
 void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   const std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
@@ -31,6 +40,13 @@ void write_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
     file.write_vector("params", checkpoint.params);
     file.write_vector("velocity", checkpoint.velocity);
     file.write_index_vector("sample_indices", checkpoint.sample_indices);
+    std::vector<double> history;  // [evaluations x kEvaluationWidth], row-major
+    for (const auto& evaluation : checkpoint.history) {
+      const auto row = evaluation_row(evaluation);
+      history.insert(history.end(), row.begin(), row.end());
+    }
+    file.write_vector("history", history);
+    file.write_attribute("history_columns", std::string(kEvaluationColumns));
     file.close();
   }
   std::error_code error;
@@ -55,6 +71,13 @@ Checkpoint read_checkpoint(const std::string& path) {
   checkpoint.params = file.read_vector("params");
   checkpoint.velocity = file.read_vector("velocity");
   if (file.has_dataset("sample_indices")) checkpoint.sample_indices = file.read_index_vector("sample_indices");
+  if (file.has_dataset("history")) {
+    const auto history = file.read_vector("history");
+    if (history.size() % kEvaluationWidth != 0)
+      throw core::IoError(path, "/history does not hold rows of " + std::to_string(kEvaluationWidth) + " values");
+    for (size_t at = 0; at < history.size(); at += kEvaluationWidth)
+      checkpoint.history.push_back(evaluation_from_row(history.data() + at));
+  }
   if (checkpoint.velocity.size() != checkpoint.params.size())
     throw core::IoError(path, "params and velocity have different lengths");
   return checkpoint;

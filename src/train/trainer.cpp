@@ -78,25 +78,30 @@ bool Trainer::step(Checkpoint& state, Sgd& sgd) {
 
 void Trainer::evaluate(Checkpoint& state, double seconds, index steps_taken, index steps_left) {
   evaluator_.set_parameters(state.params);
-  state.train_loss = evaluator_.mean_loss();
-  state.train_accuracy = evaluator_.accuracy();
+  Evaluation evaluation;
+  evaluation.step = state.step;
+  evaluation.epoch = state.epoch;
+  evaluation.learning_rate = settings_.schedule.rate(std::max<index>(state.epoch - 1, 0));
+  evaluation.train_loss = state.train_loss = evaluator_.mean_loss();
+  evaluation.train_accuracy = state.train_accuracy = evaluator_.accuracy();
   std::string test_text;
   if (test_evaluator_) {
     test_evaluator_->set_parameters(state.params);
-    state.test_loss = test_evaluator_->mean_loss();
-    state.test_accuracy = test_evaluator_->accuracy();
+    evaluation.test_loss = state.test_loss = test_evaluator_->mean_loss();
+    evaluation.test_accuracy = state.test_accuracy = test_evaluator_->accuracy();
     char text[96];
     std::snprintf(text, sizeof text, "  test loss %.6f  accuracy %.4f", state.test_loss, state.test_accuracy);
     test_text = text;
   }
+  evaluation.seconds = seconds;
+  state.history.push_back(evaluation);
   const double eta_seconds =
       seconds / static_cast<double>(std::max<index>(steps_taken, 1)) * static_cast<double>(steps_left);
   char line[384];
   std::snprintf(line, sizeof line, "epoch %lld/%lld  step %lld  lr %.4g  train loss %.6f  accuracy %.4f%s  (%s, ETA %s)",
                 static_cast<long long>(state.epoch), static_cast<long long>(settings_.epochs),
-                static_cast<long long>(state.step), settings_.schedule.rate(std::max<index>(state.epoch - 1, 0)),
-                state.train_loss, state.train_accuracy, test_text.c_str(), core::format_seconds(seconds).c_str(),
-                core::format_seconds(eta_seconds).c_str());
+                static_cast<long long>(state.step), evaluation.learning_rate, state.train_loss, state.train_accuracy,
+                test_text.c_str(), core::format_seconds(seconds).c_str(), core::format_seconds(eta_seconds).c_str());
   log_.info(line);
 }
 
@@ -108,7 +113,12 @@ void Trainer::save(const Checkpoint& state, const std::string& name) const {
   log_.info("checkpoint " + path + " (step " + std::to_string(state.step) + ", " + state.status + ")");
 }
 
-Checkpoint Trainer::run(Checkpoint state, const std::string& config_text) {
+index Trainer::total_steps() const {
+  const index total = settings_.epochs * sampler_.steps_per_epoch();
+  return settings_.stop_after_steps >= 0 ? std::min(total, settings_.stop_after_steps) : total;
+}
+
+Checkpoint Trainer::run(Checkpoint state, const std::string& config_text, index until_step) {
   HC_CHECK(static_cast<index>(state.params.size()) == model_.num_params(), core::DimensionMismatch,
            "the starting point has " + std::to_string(state.params.size()) + " parameters, the model " +
                std::to_string(model_.num_params()));
@@ -118,20 +128,20 @@ Checkpoint Trainer::run(Checkpoint state, const std::string& config_text) {
   Sgd sgd(settings_.momentum, settings_.weight_decay, model_.num_params());
   if (!state.velocity.empty()) sgd.set_velocity(state.velocity);
   params_.from_host(state.params);
-  index total = settings_.epochs * sampler_.steps_per_epoch();
-  if (settings_.stop_after_steps >= 0) total = std::min(total, settings_.stop_after_steps);
+  const index total = total_steps();
+  const index last = until_step >= 0 ? std::min(total, until_step) : total;
   const auto start = std::chrono::steady_clock::now();
   const index first_step = state.step;
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   if (state.step == 0 && listed(settings_.checkpoint_epochs, 0)) save(state, "step-0");
-  while (state.step < total) {
+  while (state.step < last) {
     if (!step(state, sgd)) {
       state.status = "diverged: non-finite gradient at step " + std::to_string(state.step);
       break;
     }
     state.velocity = sgd.velocity();
     const bool epoch_end = state.step % sampler_.steps_per_epoch() == 0;
-    if ((epoch_end && state.epoch % settings_.eval_every == 0) || state.step == total) {
+    if ((epoch_end && state.epoch % settings_.eval_every == 0) || state.step == last) {
       evaluate(state, elapsed(), state.step - first_step, total - state.step);
       if (!std::isfinite(state.train_loss)) {
         state.status = "diverged: non-finite training loss after step " + std::to_string(state.step);
@@ -140,10 +150,15 @@ Checkpoint Trainer::run(Checkpoint state, const std::string& config_text) {
     }
     if ((epoch_end && listed(settings_.checkpoint_epochs, state.epoch)) || listed(settings_.checkpoint_steps, state.step))
       save(state, "step-" + std::to_string(state.step));
+    if (settings_.should_stop && state.step < last && settings_.should_stop(state.step)) {
+      state.status = "interrupted";
+      break;
+    }
   }
   state.velocity = sgd.velocity();
-  if (state.status == "running") state.status = "completed";
-  else log_.info("training stopped: " + state.status);
+  if (state.status == "running" && state.step >= total) state.status = "completed";
+  if (state.status == "running") return state;  // more to do: the caller continues from here
+  if (state.status != "completed") log_.info("training stopped: " + state.status + " at step " + std::to_string(state.step));
   save(state, "final");
   return state;
 }

@@ -3,6 +3,7 @@
 // global sample indices (BatchSampler); each rank computes the gradient sum over the batch's
 // samples it holds, the sums are added across ranks, and every rank applies the same update. The
 // trajectory therefore does not depend on the number of ranks beyond summation order.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ struct TrainSettings {
   std::vector<index> checkpoint_steps;   ///< and after these global steps
   std::string checkpoint_dir;         ///< "" writes none but the return value
   index stop_after_steps = -1;        ///< stop early after this global step (-1: run all epochs)
+  /// Asked after every step with the number of steps taken; true ends the run with status
+  /// "interrupted" (a preemption signal, say). Collective: every rank of the communicator must
+  /// return the same answer for the same step. Empty: never stop.
+  std::function<bool(index)> should_stop;
 };
 
 /// This rank's samples: rows [begin, begin + count) of the global data set.
@@ -54,9 +59,16 @@ class Trainer {
   [[nodiscard]] index global_count() const { return global_count_; }
 
   /// Trains from `state` (step 0 with initial parameters and zero velocity, or a checkpoint) to
-  /// the end of the last epoch, or until a non-finite gradient or loss; returns the final state
-  /// with status "completed" or "diverged: ...". Collective; checkpoints are written by rank 0.
-  Checkpoint run(Checkpoint state, const std::string& config_text);
+  /// the end of the last epoch (or stop_after_steps), or until a non-finite gradient or loss, or
+  /// until should_stop says so; returns the state with status "completed", "diverged: ...", or
+  /// "interrupted". With `until_step` >= 0 it stops there at the latest, evaluates the model, and
+  /// returns status "running" when steps remain (a caller that analyses checkpoints calls run()
+  /// again from the returned state; the trajectory is the same as in one call). Collective;
+  /// checkpoint files are written by rank 0.
+  Checkpoint run(Checkpoint state, const std::string& config_text, index until_step = -1);
+
+  /// Steps of the whole run: epochs x steps per epoch, or stop_after_steps when smaller.
+  [[nodiscard]] index total_steps() const;
 
  private:
   /// One SGD step at state.step; false when the reduced gradient is not finite.

@@ -182,6 +182,85 @@ TEST(Config, SemanticErrorCarriesFileKeyAndValue) {
   EXPECT_EQ(std::string(error.what()), "m.yaml: key 'model.mlp' = '[100, 10]': expected 784 inputs first");
 }
 
+TEST(Config, CanonicalTextIsSortedTypedAndComplete) {
+  const Schema schema = example_schema();
+  const Config config = Config::load_string("train:\n  lr: 1e-1\nmodel:\n  mlp: [784,   50]\n", schema);
+  EXPECT_EQ(config.canonical_text({}),
+            "data.path=/usr/share/datasets/fashion-mnist\n"
+            "model.activation=relu\n"
+            "model.bias=false\n"
+            "model.mlp=[784,50]\n"
+            "probe.blocks=[fc2.weight]\n"
+            "seed=0\n"
+            "train.decay=[0.5]\n"
+            "train.lr=0.1\n");
+  EXPECT_EQ(config.canonical_text({"data.path", "probe.blocks", "train.decay", "model.activation"}),
+            "model.bias=false\nmodel.mlp=[784,50]\nseed=0\ntrain.lr=0.1\n");
+}
+
+TEST(Config, CanonicalTextIgnoresHowValuesWereWritten) {
+  const Schema schema = example_schema();
+  const std::string a = Config::load_string("seed: 7\ntrain: {lr: 0.1, decay: [0.5, 1]}\nmodel: {mlp: [784, 50]}\n",
+                                            schema).canonical_text({});
+  const std::string b = Config::load_string("model:\n  mlp: [784,50]\ntrain:\n  decay: [5e-1, 1.0]\n  lr: 0.10\nseed: +7\n",
+                                            schema).canonical_text({});
+  EXPECT_EQ(a, b);
+  EXPECT_TRUE(contains(a, "train.decay=[0.5,1]\n")) << a;
+  const std::string c = Config::load_string("seed: 7\ntrain: {lr: 0.1000001, decay: [0.5, 1]}\nmodel: {mlp: [784, 50]}\n",
+                                            schema).canonical_text({});
+  EXPECT_NE(a, c);
+  EXPECT_TRUE(contains(c, "train.lr=0.1000001\n")) << c;
+}
+
+TEST(Config, CanonicalTextQuotesUnsafeStrings) {
+  const Schema schema = example_schema();
+  Config config = Config::defaults(schema);
+  config.set_override("data.path", "\"a b,c\"");
+  EXPECT_TRUE(contains(config.canonical_text({}), "data.path=\"a b,c\"\n")) << config.canonical_text({});
+  config.set_value("data.path", YAML::Node(std::string("say \"x\"\\\n\x01")), "t.yaml");
+  EXPECT_TRUE(contains(config.canonical_text({}), "data.path=\"say \\\"x\\\"\\\\\\n\\x01\"\n"))
+      << config.canonical_text({});
+  config.set_value("data.path", YAML::Node(std::string()), "t.yaml");
+  EXPECT_TRUE(contains(config.canonical_text({}), "data.path=\"\"\n")) << config.canonical_text({});
+  config.set_override("probe.blocks=[fc1.weight, \"a]b\"]");
+  EXPECT_TRUE(contains(config.canonical_text({}), "probe.blocks=[fc1.weight,\"a]b\"]\n")) << config.canonical_text({});
+  config.set_override("train.lr=1e-10");
+  EXPECT_TRUE(contains(config.canonical_text({}), "train.lr=1e-10\n")) << config.canonical_text({});
+}
+
+TEST(Config, LoadNodePrefixesEveryKeyItNames) {
+  const Schema schema = example_schema();
+  const Config config = Config::load_node(YAML::Load("train: {lr: 0.5}\nseed: 4\n"), schema, "s.yaml", "base.");
+  EXPECT_DOUBLE_EQ(config.get_double("train.lr"), 0.5);
+  EXPECT_EQ(config.file(), "s.yaml");
+  auto error = config_error([&] { Config::load_node(YAML::Load("model:\n  mpl: [4, 2]\n"), schema, "s.yaml", "base."); });
+  EXPECT_EQ(error.file(), "s.yaml");
+  EXPECT_EQ(error.key(), "base.model.mpl");
+  EXPECT_TRUE(contains(error.what(), "did you mean 'model.mlp'")) << error.what();
+  error = config_error([&] { Config::load_node(YAML::Load("model: {mlp: [4, x]}"), schema, "s.yaml", "base."); });
+  EXPECT_EQ(error.key(), "base.model.mlp[1]");
+  error = config_error([&] { Config::load_node(YAML::Load("[1, 2]"), schema, "s.yaml", "base."); });
+  EXPECT_EQ(error.key(), "base");
+}
+
+TEST(Config, SetValueNamesTheGivenLocation) {
+  const Schema schema = example_schema();
+  Config config = Config::defaults(schema);
+  config.set_value("model.mlp", YAML::Load("[10, 3]"), "s.yaml", "grid.model.mlp[0]");
+  EXPECT_EQ(config.get_int_list("model.mlp"), (std::vector<std::int64_t>{10, 3}));
+  EXPECT_TRUE(config.is_set("model.mlp"));
+  auto error = config_error([&] { config.set_value("train.lr", YAML::Node("fast"), "s.yaml", "grid.train.lr[1]"); });
+  EXPECT_EQ(std::string(error.what()), "s.yaml: key 'grid.train.lr[1]' = 'fast': expected a number");
+  error = config_error([&] { config.set_value("model.mlp", YAML::Load("[10, 0]"), "s.yaml", "set.model.mlp"); });
+  EXPECT_EQ(error.key(), "set.model.mlp[1]");
+  error = config_error([&] { config.set_value("train.lrr", YAML::Node(1), "s.yaml", "set.train.lrr"); });
+  EXPECT_EQ(error.key(), "set.train.lrr");
+  EXPECT_TRUE(contains(error.what(), "did you mean 'train.lr'")) << error.what();
+  error = config_error([&] { config.set_value("seed", YAML::Node(-1), "s.yaml"); });
+  EXPECT_EQ(error.key(), "seed");
+  EXPECT_EQ(error.file(), "s.yaml");
+}
+
 TEST(Schema, HelpListsEveryKey) {
   const Schema schema = example_schema();
   const std::string help = schema.help();
