@@ -6,6 +6,7 @@
 
 #include "apps/build_info.hpp"
 #include "core/build_config.hpp"
+#include "core/log.hpp"
 #include "io/h5_file.hpp"
 
 namespace hesscov::apps {
@@ -102,14 +103,6 @@ void write_summary_keys(io::ParallelH5File& file, const core::Config& config, co
 
 }  // namespace
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
 
 void write_run_metadata(io::ParallelH5File& file, const RunSetup& run, const RunIdentity& identity,
                         const comm::Communicator& comm) {
@@ -119,7 +112,7 @@ void write_run_metadata(io::ParallelH5File& file, const RunSetup& run, const Run
   file.write_attribute("/", "number", identity.number);
   file.write_attribute("/", "software", version_line());
   file.write_attribute("/", "git_revision", core::build::kGitRevision);
-  file.write_attribute("/", "created", utc_now());
+  file.write_attribute("/", "created", core::utc_now());
   file.write_attribute("/", "mpi_size", static_cast<std::int64_t>(comm.size()));
   file.write_attribute("/", "spec", identity.spec);
   file.write_attribute("/", "description", identity.description);
@@ -149,7 +142,7 @@ void write_training_state(io::ParallelH5File& file, const std::string& group, co
   file.write_attribute(group, "train_accuracy", state.train_accuracy);
   file.write_attribute(group, "test_loss", state.test_loss);
   file.write_attribute(group, "test_accuracy", state.test_accuracy);
-  file.write_attribute(group, "written", utc_now());
+  file.write_attribute(group, "written", core::utc_now());
   file.write_attribute(group, "mpi_size", static_cast<std::int64_t>(comm.size()));
   file.write_replicated(group + "/params", state.params);
   file.write_replicated(group + "/velocity", state.velocity);

@@ -26,9 +26,6 @@ struct RunIdentity {
   std::string description;     ///< the spec's description
 };
 
-/// "2026-12-01T20:53:12Z", now. Local.
-std::string utc_now();
-
 /// The metadata segment: root attributes (format, schema_version, run_id, number, software,
 /// created, mpi_size, spec), /build, /config (YAML text, canonical text, one typed attribute per
 /// key), /dataset (identity, sample indices, labels), /layout and /summary (the run's grid values).

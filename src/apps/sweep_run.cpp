@@ -172,7 +172,7 @@ class SweepRun {
   }
 
   io::Attributes root_attributes(const std::string& status) const {
-    return {{"status", status}, {"updated", utc_now()}, {"mpi_size", static_cast<std::int64_t>(group_.size())}};
+    return {{"status", status}, {"updated", core::utc_now()}, {"mpi_size", static_cast<std::int64_t>(group_.size())}};
   }
 
   void publish(const std::string& status) { archive_.publish_view(root_attributes(status)); }

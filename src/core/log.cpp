@@ -1,6 +1,7 @@
 #include "core/log.hpp"
 
 #include <cstdio>
+#include <ctime>
 
 namespace hesscov::core {
 
@@ -17,6 +18,15 @@ void Logger::info(const std::string& message) const {
   if (rank_ != 0) return;
   std::printf("[%8.2fs] %s%s\n", elapsed(), prefix_.c_str(), message.c_str());
   std::fflush(stdout);
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  gmtime_r(&now, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
 }
 
 std::string format_seconds(double seconds) {

@@ -24,6 +24,9 @@ class Logger {
   std::chrono::steady_clock::time_point start_;
 };
 
+/// The current time in UTC as ISO 8601, "2026-12-01T20:53:12Z" (archive time stamps). Local.
+std::string utc_now();
+
 /// Seconds in a human unit: "850 us", "12.3 ms", "4.56 s", "3 min 20 s".
 std::string format_seconds(double seconds);
 

@@ -1,11 +1,11 @@
 #include "io/index_archive.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 #include <map>
 
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "io/atomic_file.hpp"
 #include "io/h5_check.hpp"
 #include "io/h5_file.hpp"
@@ -18,14 +18,6 @@ namespace {
 constexpr const char* kBuiltIn[] = {"format", "schema_version", "created", "runs", "merged", "views", "unreadable",
                                     "unreadable_reasons"};
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string text;
@@ -85,7 +77,7 @@ void write_index(const std::string& path, const std::vector<RunRecord>& records,
   H5File file = H5File::create(path);
   file.write_attribute("format", std::string("hesscov-index"));
   file.write_attribute("schema_version", std::int64_t{1});
-  file.write_attribute("created", utc_now());
+  file.write_attribute("created", core::utc_now());
   file.write_attribute("runs", static_cast<std::int64_t>(report.runs));
   file.write_attribute("merged", static_cast<std::int64_t>(report.merged));
   file.write_attribute("views", static_cast<std::int64_t>(report.views));

@@ -1,5 +1,6 @@
 #include "train/sgd.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -7,6 +8,7 @@
 namespace hesscov::train {
 
 double Schedule::rate(index epoch) const {
+  if (decay_epochs > 0) epoch = std::min(epoch, decay_epochs);
   switch (kind) {
     case ScheduleKind::constant: return initial;
     case ScheduleKind::exponential: return initial * std::pow(decay, static_cast<double>(epoch));

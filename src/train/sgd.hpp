@@ -10,12 +10,14 @@ namespace hesscov::train {
 enum class ScheduleKind { constant, exponential, step };
 
 /// Learning rate of epoch e (0-based): constant eta0; exponential eta0 * decay^e; step
-/// eta0 * decay^floor(e / step_epochs).
+/// eta0 * decay^floor(e / step_epochs); with decay_epochs > 0 the decay stops there and the rate
+/// of epoch decay_epochs holds from then on (Study 2: x0.98 per epoch for 100 epochs, then fixed).
 struct Schedule {
   ScheduleKind kind = ScheduleKind::constant;
   double initial = 0.1;
   double decay = 1.0;
   index step_epochs = 1;
+  index decay_epochs = 0;  ///< 0: decay for ever
   [[nodiscard]] double rate(index epoch) const;
 };
 

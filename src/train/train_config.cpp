@@ -16,6 +16,8 @@ void add_train_keys(core::Schema& schema) {
                     "learning rate per epoch e: lr, lr*decay^e, or lr*decay^floor(e/step_epochs)");
   schema.add_double("train.decay", 1.0, "decay factor of the schedule", {.min = 0.0, .min_exclusive = true});
   schema.add_int("train.step_epochs", 1, "epochs between decays of the step schedule", {.min = 1});
+  schema.add_int("train.decay_epochs", 0,
+                 "the schedule decays for this many epochs, then keeps that rate (0: decays for ever)", {.min = 0});
   schema.add_double("train.label_noise", 0.0, "std of Gaussian noise added to the targets at each use (regression)",
                     {.min = 0.0});
   schema.add_bool("train.evaluate_test", false,
@@ -37,7 +39,8 @@ TrainSettings train_settings(const core::Config& config, index global_count, std
     throw config.error("train.batch_size", "at most the " + std::to_string(global_count) +
                                                " training samples (epoch sampling)");
   settings.schedule = {parse_schedule(config.get_string("train.schedule")), config.get_double("train.lr"),
-                       config.get_double("train.decay"), config.get_int("train.step_epochs")};
+                       config.get_double("train.decay"), config.get_int("train.step_epochs"),
+                       config.get_int("train.decay_epochs")};
   settings.momentum = config.get_double("train.momentum");
   settings.weight_decay = config.get_double("train.weight_decay");
   settings.label_noise = config.get_double("train.label_noise");

@@ -81,7 +81,8 @@ void Trainer::evaluate(Checkpoint& state, double seconds, index steps_taken, ind
   Evaluation evaluation;
   evaluation.step = state.step;
   evaluation.epoch = state.epoch;
-  evaluation.learning_rate = settings_.schedule.rate(std::max<index>(state.epoch - 1, 0));
+  // The rate of the last step taken (step state.step - 1), also when evaluating mid-epoch.
+  evaluation.learning_rate = settings_.schedule.rate(std::max<index>(state.step - 1, 0) / sampler_.steps_per_epoch());
   evaluation.train_loss = state.train_loss = evaluator_.mean_loss();
   evaluation.train_accuracy = state.train_accuracy = evaluator_.accuracy();
   std::string test_text;

@@ -2,6 +2,7 @@
 // they must keep working). Configs whose data set is not on this machine are skipped.
 #include <gtest/gtest.h>
 
+#include "backend/types.hpp"
 #include "support/subprocess.hpp"
 
 #include <sys/wait.h>
@@ -13,6 +14,8 @@
 #include <string>
 
 namespace {
+
+using hesscov::index;
 
 struct Example {
   const char* command;        // the job command the config is documented for
@@ -59,10 +62,70 @@ INSTANTIATE_TEST_SUITE_P(Examples, Inputs, ::testing::ValuesIn(kExamples),
 
 TEST(Inputs, EveryConfigInTheFolderIsListed) {
   for (const auto& entry : std::filesystem::directory_iterator(std::string(HESSCOV_SOURCE_DIR) + "/inputs")) {
+    if (entry.is_directory()) continue;  // inputs/sweeps: the sweep specs, run below
     const std::string name = entry.path().filename().string();
     bool listed = false;
     for (const auto& example : kExamples) listed = listed || name == example.file;
     EXPECT_TRUE(listed) << name << " has no small-size run in tests/apps/test_inputs.cpp";
+  }
+}
+
+// Every sweep spec in inputs/sweeps: the study-size ones are expanded and sized (--dry-run, which
+// loads their data sets), the smoke ones run whole under mpirun and must index every run as
+// completed. Specs whose data set is not on this machine are skipped.
+struct SweepExample {
+  const char* file;
+  index runs;          // runs the spec expands to
+  bool run;            // run it whole (smoke size) or only --dry-run
+  const char* needs;
+};
+
+const SweepExample kSweeps[] = {
+    {"alignment-table.yaml", 48, false, "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
+    {"alignment-table-smoke.yaml", 16, true, "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
+    {"epoch-noise.yaml", 70, false, "/data/cifar-10-batches-bin/data_batch_1.bin"},
+    {"epoch-noise-smoke.yaml", 10, true, "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
+    {"quickstart-run.yaml", 1, false, "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
+};
+
+class SweepInputs : public ::testing::TestWithParam<SweepExample> {};
+
+TEST_P(SweepInputs, ExpandAndRunAtTheirSize) {
+  const SweepExample example = GetParam();
+  if (!std::filesystem::exists(example.needs))
+    GTEST_SKIP() << example.file << " needs " << example.needs << ", which is not on this machine";
+  const auto folder = std::filesystem::temp_directory_path() / ("hesscov_sweep_inputs_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(folder);
+  const std::string spec = std::string(HESSCOV_SOURCE_DIR) + "/inputs/sweeps/" + example.file;
+  const std::string cd = "cd " + folder.string() + " && OPENBLAS_NUM_THREADS=1 ";
+  const auto dry = hesscov::testing::run_shell(cd + hesscov::testing::hesscov_command("sweep " + spec + " --dry-run"));
+  EXPECT_EQ(dry.status, 0) << dry.output;
+  EXPECT_NE(dry.output.find(": " + std::to_string(example.runs) + " runs,"), std::string::npos) << dry.output;
+  if (example.run) {
+    const auto result = hesscov::testing::run_shell(
+        cd + hesscov::testing::hesscov_command("sweep " + spec, std::string(HESSCOV_MPIEXEC) + " -np 2 "));
+    EXPECT_EQ(result.status, 0) << result.output;
+    EXPECT_NE(result.output.find(std::to_string(example.runs) + " runs (" + std::to_string(example.runs) + " finished"),
+              std::string::npos)
+        << result.output;
+  }
+  std::filesystem::remove_all(folder);
+}
+
+INSTANTIATE_TEST_SUITE_P(Specs, SweepInputs, ::testing::ValuesIn(kSweeps),
+                         [](const ::testing::TestParamInfo<SweepExample>& info) {
+                           std::string name = info.param.file;
+                           name = name.substr(0, name.find('.'));
+                           for (auto& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
+
+TEST(SweepInputs, EverySpecInTheFolderIsListed) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(HESSCOV_SOURCE_DIR) + "/inputs/sweeps")) {
+    const std::string name = entry.path().filename().string();
+    bool listed = false;
+    for (const auto& example : kSweeps) listed = listed || name == example.file;
+    EXPECT_TRUE(listed) << name << " has no run in tests/apps/test_inputs.cpp";
   }
 }
 

@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "core/error.hpp"
 #include "io/h5_file.hpp"
+#include "support/expect.hpp"
 #include "train/checkpoint.hpp"
 
 namespace hesscov::io {
@@ -104,6 +106,72 @@ TEST(Checkpoint, RoundTripsAndRejectsForeignFiles) {
   }
   std::filesystem::remove_all(std::filesystem::path(path).parent_path());
   std::filesystem::remove(other);
+}
+
+TEST(Checkpoint, EvaluationHistoryRoundTripsWithItsColumns) {
+  const std::string path = temp_path("history.h5");
+  train::Checkpoint state;
+  state.step = 13;
+  state.params = {1.0, 2.0};
+  state.velocity = {0.0, -0.5};
+  // Step, epoch and the metrics of two evaluations; the first without test data (NaN).
+  train::Evaluation first{6, 1, 0.05, 0.75, 0.5, std::nan(""), std::nan(""), 1.25};
+  train::Evaluation second{12, 2, 0.045, 0.625, 0.6875, 0.8125, 0.375, 2.5};
+  state.history = {first, second};
+  train::write_checkpoint(path, state);
+  const train::Checkpoint back = train::read_checkpoint(path);
+  ASSERT_EQ(back.history.size(), 2u);
+  EXPECT_EQ(back.history[0].step, 6);
+  EXPECT_EQ(back.history[0].epoch, 1);
+  EXPECT_EQ(back.history[0].learning_rate, 0.05);
+  EXPECT_EQ(back.history[0].train_loss, 0.75);
+  EXPECT_EQ(back.history[0].train_accuracy, 0.5);
+  EXPECT_TRUE(std::isnan(back.history[0].test_loss));
+  EXPECT_TRUE(std::isnan(back.history[0].test_accuracy));
+  EXPECT_EQ(back.history[0].seconds, 1.25);
+  EXPECT_EQ(back.history[1].step, 12);
+  EXPECT_EQ(back.history[1].epoch, 2);
+  EXPECT_EQ(back.history[1].learning_rate, 0.045);
+  EXPECT_EQ(back.history[1].train_loss, 0.625);
+  EXPECT_EQ(back.history[1].train_accuracy, 0.6875);
+  EXPECT_EQ(back.history[1].test_loss, 0.8125);
+  EXPECT_EQ(back.history[1].test_accuracy, 0.375);
+  EXPECT_EQ(back.history[1].seconds, 2.5);
+  // On disk: one row of kEvaluationWidth values per evaluation, in the order the columns name.
+  const H5File file = H5File::open_read(path);
+  EXPECT_EQ(file.read_string("history_columns"),
+            "step,epoch,learning_rate,train_loss,train_accuracy,test_loss,test_accuracy,seconds");
+  const std::vector<double> rows = file.read_vector("history");
+  ASSERT_EQ(rows.size(), 16u);
+  EXPECT_EQ(rows[0], 6.0);
+  EXPECT_EQ(rows[7], 1.25);
+  EXPECT_EQ(rows[8], 12.0);
+  EXPECT_EQ(rows[13], 0.8125);
+
+  const std::string empty = temp_path("no_history.h5");
+  state.history.clear();
+  train::write_checkpoint(empty, state);
+  EXPECT_TRUE(train::read_checkpoint(empty).history.empty());
+  std::filesystem::remove(path);
+  std::filesystem::remove(empty);
+}
+
+TEST(Checkpoint, HistoryOfWrongWidthIsAnIoErrorNamingTheDataset) {
+  const std::string path = temp_path("bad_history.h5");
+  {
+    H5File file = H5File::create(path);
+    file.write_attribute("format", std::string("hesscov-checkpoint-1"));
+    for (const char* name : {"step", "epoch", "seed"}) file.write_attribute(name, std::int64_t{0});
+    for (const char* name : {"status", "config"}) file.write_attribute(name, std::string());
+    for (const char* name : {"train_loss", "train_accuracy", "test_loss", "test_accuracy"})
+      file.write_attribute(name, 0.0);
+    file.write_vector("params", {1.0});
+    file.write_vector("velocity", {0.0});
+    file.write_vector("history", std::vector<double>(static_cast<size_t>(train::kEvaluationWidth) + 1, 0.0));
+  }
+  testing::expect_error_naming<core::IoError>([&] { (void)train::read_checkpoint(path); }, "/history");
+  testing::expect_error_naming<core::IoError>([&] { (void)train::read_checkpoint(path); }, path);
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -1,12 +1,14 @@
 // The distributed curvature operators and SLEPc extraction at 1, 2 and 3 ranks: eigenvalues
 // against LAPACK on the dense matrix, rank-count independence, C against explicit per-sample
-// gradients, and the minibatch-scaled C_S against the empirical covariance of minibatch gradients.
+// gradients, the minibatch-scaled C_S against the empirical covariance of minibatch gradients, and
+// a solve stopped by its should_stop request (EigenRequest::should_stop, EigenResult::interrupted).
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <slepcsys.h>
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "backend/backend.hpp"
 #include "comm/communicator.hpp"
@@ -182,6 +184,70 @@ TEST(Operators, MinibatchScaledCovarianceMatchesSampledMinibatchGradients) {
   EXPECT_NEAR(empirical_trace / exact_trace, 1.0, 0.10);
   EXPECT_NEAR((operators::MinibatchScaling{batch, false}.factor(40)), 32.0 / (8.0 * 39.0), 1e-15);
   EXPECT_NEAR((operators::MinibatchScaling{batch, true}.factor(40)), 1.0 / 8.0, 1e-15);
+}
+
+/// A collective stop request, as the sweep's preemption check is: each rank counts the times it
+/// was asked (`asked`), and every rank gives the same answer, from the MPI_Allreduce of the counts:
+/// stop once `stop_at` calls were made (-1: never).
+std::function<bool()> counting_stop(int& asked, int stop_at) {
+  return [&asked, stop_at] {
+    ++asked;
+    int most = 0;
+    MPI_Allreduce(&asked, &most, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return stop_at > 0 && most >= stop_at;
+  };
+}
+
+TEST(EigenSolverStop, StopAtTheSecondRequestReturnsInterruptedWithoutPairs) {
+  const auto world = comm::Communicator::borrow(MPI_COMM_WORLD);
+  Problem problem(world, {{6, 7, 4}, true, nn::ActivationKind::tanh, "mse"}, 100, 16);
+  operators::CurvatureOperator op(*problem.evaluator, world, nn::ParamSubset::all(problem.model->layout()), {},
+                                  problem.params);
+  for (const auto which : {spectral::Which::largest, spectral::Which::smallest}) {
+    int asked = 0;
+    spectral::EigenRequest request{6, which};
+    request.should_stop = counting_stop(asked, 2);
+    const auto result = spectral::solve_eigenproblem(op.mat(), request);
+    EXPECT_TRUE(result.interrupted);
+    EXPECT_EQ(asked, 2) << "asked once per iteration, never again after it said stop";
+    EXPECT_TRUE(result.values.empty());
+    EXPECT_TRUE(result.residuals.empty());
+    EXPECT_TRUE(result.absolute_residuals.empty());
+    EXPECT_TRUE(result.vectors.empty());
+    EXPECT_EQ(result.requested, 6);
+  }
+}
+
+TEST(EigenSolverStop, RequestThatNeverFiresGivesTheEigenvaluesOfAPlainSolve) {
+  const auto world = comm::Communicator::borrow(MPI_COMM_WORLD);
+  Problem problem(world, {{6, 7, 4}, true, nn::ActivationKind::tanh, "mse"}, 100, 16);
+  operators::CurvatureOperator op(*problem.evaluator, world, nn::ParamSubset::all(problem.model->layout()), {},
+                                  problem.params);
+  const auto reference = spectral::dense_symmetric_eigen(spectral::assemble_dense(op.mat()), op.size(), false);
+  const size_t k = 6;
+  for (const auto which : {spectral::Which::largest, spectral::Which::smallest}) {
+    spectral::EigenRequest request{static_cast<index>(k), which};
+    const auto plain = spectral::solve_eigenproblem(op.mat(), request);
+    int asked = 0;
+    request.should_stop = counting_stop(asked, -1);
+    const auto watched = spectral::solve_eigenproblem(op.mat(), request);
+    EXPECT_FALSE(watched.interrupted);
+    EXPECT_FALSE(plain.interrupted);
+    // Asked once per iteration while iterating: not after the iteration that converged.
+    EXPECT_GT(watched.iterations, 1) << "a one-iteration solve would not exercise the stop test";
+    EXPECT_EQ(asked, watched.iterations - 1);
+    const Vector expected = which == spectral::Which::largest
+                                ? Vector(reference.values.rbegin(), reference.values.rend())
+                                : reference.values;
+    expect_spectrum_near(watched.values, expected, k, 1e-8);
+    // The stop test wraps SLEPc's own: the same iterations, so the same values to the last bit.
+    EXPECT_EQ(watched.iterations, plain.iterations);
+    EXPECT_EQ(watched.values, plain.values);
+    if (which == spectral::Which::largest)
+      for (double r : watched.residuals) EXPECT_LT(r, 1e-8);
+    else  // the smallest end converges to the scaled (absolute) test
+      for (double r : watched.absolute_residuals) EXPECT_LT(r, 1e-8 * watched.spectral_scale);
+  }
 }
 
 }  // namespace

@@ -8,8 +8,7 @@
 #include <optional>
 #include <tuple>
 
-#include "apps/eig_stage.hpp"
-#include "apps/run_setup.hpp"
+#include "sweep/spec_folder.hpp"
 #include "sweep/expansion.hpp"
 #include "sweep/run_id.hpp"
 
@@ -23,36 +22,16 @@ constexpr const char* kBase =
     "seed: 11\ndata:\n  per_class: 20\nmodel:\n  mlp: [784, 50, 50, 10]\ntrain:\n  epochs: 2\n  lr: 0.1\n"
     "  momentum: 0.0\n  output: results/base\n";
 
-/// A fresh folder per test holding base.yaml; removed afterwards.
-class ExpansionTest : public ::testing::Test {
+class ExpansionTest : public testing::SpecFolder {
  protected:
-  void SetUp() override {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() /
-            ("hesscov_expand_" + std::string(test->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-    write("base.yaml", kBase);
-    schema_ = apps::job_schema();
-    apps::add_align_keys(schema_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
+  ExpansionTest() : SpecFolder("hesscov_expand_", kBase) {}
 
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path path = root_ / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-    return path.string();
-  }
-  [[nodiscard]] std::string head() const { return "base: base.yaml\noutput: " + (root_ / "out").string() + "\n"; }
   /// Loads `body` after head() and expands it.
   std::vector<SweepRun> runs_of(const std::string& body, const std::vector<std::string>& overrides = {}) {
     spec_.emplace(load_sweep_spec(write("spec.yaml", head() + body), schema_, overrides));
     return expand(*spec_, schema_);
   }
 
-  fs::path root_;
-  core::Schema schema_;
   std::optional<SweepSpec> spec_;
 };
 

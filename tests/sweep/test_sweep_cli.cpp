@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <fstream>
@@ -213,6 +214,45 @@ TEST_F(SweepCli, KillNineMidWriteKeepsFinishedWorkReadableAndTheIndexSound) {
   const auto resumed = run_shell(sweep_command("killed"));
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   expect_same_archives(out("reference"), dir);
+}
+
+double max_relative_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0.0, scale = 0.0;
+  for (const double x : a) scale = std::max(scale, std::abs(x));
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  return worst / std::max(scale, 1e-300);
+}
+
+TEST_F(SweepCli, ARunGivesTheSameResultsOnOneTwoAndThreeRanks) {
+  std::string one = spec_text();
+  one = one.substr(0, one.find("grid:")) + "seeds: [2]\noutput: out\n";
+  std::ofstream(root_ + "/one.yaml") << one;
+  std::vector<Dump> dumps;
+  for (const int ranks : {1, 2, 3}) {
+    const std::string folder = root_ + "/ranks" + std::to_string(ranks);
+    fs::create_directories(folder);
+    const auto result = run_shell("cd " + folder + " && OPENBLAS_NUM_THREADS=1 " +
+                                  hesscov_command("sweep " + root_ + "/one.yaml --group-size " + std::to_string(ranks),
+                                                  std::string(HESSCOV_MPIEXEC) + " -np " + std::to_string(ranks) + " "));
+    ASSERT_EQ(result.status, 0) << result.output;
+    const auto files = run_files(folder + "/out");
+    ASSERT_EQ(files.size(), 1u);
+    dumps.push_back(dump_file(folder + "/out/runs/" + files[0]));
+  }
+  // The same run id on every rank count: the group size is not part of the config.
+  EXPECT_EQ(root_string(dumps[0], "run_id"), root_string(dumps[2], "run_id"));
+  for (size_t i = 1; i < dumps.size(); ++i) {
+    for (const char* dataset : {"/checkpoints/step_100/params", "/checkpoints/step_100/velocity",
+                                "/checkpoints/step_50/align/lambda", "/checkpoints/step_100/align/lambda",
+                                "/checkpoints/step_100/align/covariance/diagonal",
+                                "/checkpoints/step_100/align/awd/diagonal"})
+      EXPECT_LT(max_relative_difference(dumps[0].datasets.at(dataset).numbers, dumps[i].datasets.at(dataset).numbers),
+                1e-10)
+          << dataset << " on " << i + 1 << " ranks";
+    const auto gamma = "/summary@align.gamma";
+    EXPECT_NEAR(dumps[0].attributes.at(gamma).numbers.at(0), dumps[i].attributes.at(gamma).numbers.at(0), 1e-9);
+  }
 }
 
 TEST_F(SweepCli, BadSpecsFailBeforeAnyWork) {

@@ -7,9 +7,8 @@
 #include <fstream>
 #include <typeinfo>
 
-#include "apps/eig_stage.hpp"
-#include "apps/run_setup.hpp"
 #include "support/expect.hpp"
+#include "sweep/spec_folder.hpp"
 #include "sweep/sweep_spec.hpp"
 
 namespace hesscov::sweep {
@@ -19,29 +18,10 @@ namespace fs = std::filesystem;
 
 constexpr const char* kBase = "seed: 1\ndata:\n  per_class: 20\ntrain:\n  epochs: 2\n  lr: 0.1\n";
 
-/// A fresh folder per test holding base.yaml; removed afterwards.
-class SweepSpecTest : public ::testing::Test {
+class SweepSpecTest : public testing::SpecFolder {
  protected:
-  void SetUp() override {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() /
-            ("hesscov_spec_" + std::string(test->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-    write("base.yaml", kBase);
-    schema_ = apps::job_schema();
-    apps::add_align_keys(schema_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
+  SweepSpecTest() : SpecFolder("hesscov_spec_", kBase) {}
 
-  std::string write(const std::string& name, const std::string& text) const {
-    const fs::path path = root_ / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-    return path.string();
-  }
-  /// A valid base and output, to which a case adds its own keys.
-  [[nodiscard]] std::string head() const { return "base: base.yaml\noutput: " + (root_ / "out").string() + "\n"; }
 
   /// Loads `text` as a spec; expects exactly a ConfigError naming the spec, `key` and `word`.
   void expect_config_error(const std::string& text, const std::string& key, const std::string& word,
@@ -58,8 +38,6 @@ class SweepSpecTest : public ::testing::Test {
     }
   }
 
-  fs::path root_;
-  core::Schema schema_;
 };
 
 TEST_F(SweepSpecTest, ValidSpecAccessors) {

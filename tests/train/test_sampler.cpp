@@ -101,6 +101,11 @@ TEST(Schedule, ConstantExponentialAndStep) {
   EXPECT_DOUBLE_EQ((Schedule{ScheduleKind::exponential, 0.1, 0.98, 1}.rate(2)), 0.1 * 0.98 * 0.98);
   EXPECT_DOUBLE_EQ((Schedule{ScheduleKind::step, 0.1, 0.5, 3}.rate(5)), 0.05);
   EXPECT_DOUBLE_EQ((Schedule{ScheduleKind::step, 0.1, 0.5, 3}.rate(6)), 0.025);
+  // decay_epochs: the rate of epoch 2 from then on (0.1 * 0.98^2), for exponential and step alike.
+  EXPECT_DOUBLE_EQ((Schedule{ScheduleKind::exponential, 0.1, 0.98, 1, 2}.rate(1)), 0.1 * 0.98);
+  EXPECT_DOUBLE_EQ((Schedule{ScheduleKind::exponential, 0.1, 0.98, 1, 2}.rate(2)), 0.1 * 0.98 * 0.98);
+  EXPECT_DOUBLE_EQ((Schedule{ScheduleKind::exponential, 0.1, 0.98, 1, 2}.rate(50)), 0.1 * 0.98 * 0.98);
+  EXPECT_DOUBLE_EQ((Schedule{ScheduleKind::step, 0.1, 0.5, 3, 4}.rate(100)), 0.05);
 }
 
 }  // namespace
