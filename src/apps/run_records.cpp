@@ -74,7 +74,10 @@ void write_layout(io::ParallelH5File& file, const nn::ParamLayout& layout) {
   for (const auto& block : layout.blocks()) {
     names.push_back(block.name);
     std::string shape;
-    for (const auto extent : block.shape) shape += (shape.empty() ? "" : "x") + std::to_string(extent);
+    for (const auto extent : block.shape) {
+      if (!shape.empty()) shape += 'x';
+      shape += std::to_string(extent);
+    }
     shapes.push_back(shape);
     offsets.push_back(block.offset);
     sizes.push_back(block.size);
