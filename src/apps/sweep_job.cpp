@@ -154,7 +154,7 @@ void print_dry_run(const std::vector<const sweep::SweepRun*>& runs, const sweep:
     std::printf("%5zu  %9lld  %8lld  %8lld  %9lld  %6lld  %6lld  %14s  %12s  %8lld-%-8lld\n", run->number,
                 static_cast<long long>(r.params), static_cast<long long>(r.block), static_cast<long long>(r.samples),
                 static_cast<long long>(r.steps), static_cast<long long>(r.points), static_cast<long long>(r.ncv),
-                format_bytes(r.basis_bytes).c_str(), format_bytes(r.dense_bytes).c_str(),
+                core::format_bytes(r.basis_bytes).c_str(), core::format_bytes(r.dense_bytes).c_str(),
                 static_cast<long long>(r.products_low), static_cast<long long>(r.products_high));
   }
 }

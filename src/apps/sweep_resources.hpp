@@ -36,7 +36,4 @@ class ResourceEstimator {
   std::map<std::string, DataShape> shapes_;  ///< by the data section's canonical text
 };
 
-/// "1.2 GiB", "340 MiB", "12 KiB".
-std::string format_bytes(double bytes);
-
 }  // namespace hesscov::apps

@@ -1,6 +1,7 @@
 #include "apps/sweep_run.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <optional>
 
@@ -165,9 +166,13 @@ class SweepRun {
     }
     result.commit();
     const std::string status = kind == "checkpoint" ? "completed" : state.status;
+    const std::size_t segments = archive_.segments().size();
+    const double merge_start = log_.elapsed();
     archive_.finalize(root_attributes(status));
-    log_.info("run " + identity_.id + " " + status + " at step " + std::to_string(state.step) + "; wrote " +
-              archive_.run_file());
+    log_.info("run " + identity_.id + " " + status + " at step " + std::to_string(state.step) + "; merged " +
+              std::to_string(segments) + " segments into " + archive_.run_file() + " (" +
+              core::format_bytes(static_cast<double>(std::filesystem::file_size(archive_.run_file()))) + ") in " +
+              core::format_seconds(log_.elapsed() - merge_start));
     return kind == "checkpoint" ? RunOutcome::completed : RunOutcome::diverged;
   }
 

@@ -27,6 +27,9 @@ class Logger {
 /// The current time in UTC as ISO 8601, "2026-12-01T20:53:12Z" (archive time stamps). Local.
 std::string utc_now();
 
+/// Bytes in a binary unit: "850 B", "12.0 KiB", "340.5 MiB", "1.2 GiB".
+std::string format_bytes(double bytes);
+
 /// Seconds in a human unit: "850 us", "12.3 ms", "4.56 s", "3 min 20 s".
 std::string format_seconds(double seconds);
 

@@ -29,5 +29,11 @@ TEST(FormatSeconds, PicksAUnit) {
   EXPECT_EQ(format_seconds(200.0), "3 min 20 s");
 }
 
+TEST(FormatBytes, PicksABinaryUnit) {
+  EXPECT_EQ(format_bytes(850.0), "850 B");
+  EXPECT_EQ(format_bytes(12.0 * 1024), "12.0 KiB");
+  EXPECT_EQ(format_bytes(1.5 * 1024 * 1024 * 1024), "1.5 GiB");
+}
+
 }  // namespace
 }  // namespace hesscov::core
