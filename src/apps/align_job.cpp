@@ -49,20 +49,6 @@ stats::AlignmentOptions alignment_options(const core::Config& config, index samp
   return options;
 }
 
-/// The eigenvectors as a frame distributed like the operator's vectors.
-stats::Frame frame_of(const spectral::EigenResult& result, index dimension) {
-  PetscInt first = 0, last = 0;
-  HC_CHECK(!result.vectors.empty(), core::Error, "no eigenvectors converged");
-  HC_PETSC(VecGetOwnershipRange(result.vectors.front().get(), &first, &last));
-  auto frame = stats::empty_frame(dimension, static_cast<index>(result.vectors.size()), first, last - first);
-  for (size_t j = 0; j < result.vectors.size(); ++j) {
-    const PetscScalar* values = nullptr;
-    HC_PETSC(VecGetArrayRead(result.vectors[j].get(), &values));
-    std::copy(values, values + (last - first), frame.local.begin() + static_cast<std::ptrdiff_t>(j) * (last - first));
-    HC_PETSC(VecRestoreArrayRead(result.vectors[j].get(), &values));
-  }
-  return frame;
-}
 
 /// The arrowhead profile: band edges once, then the mean |entry| of each band.
 void write_bands(io::ParallelH5File& file, const std::string& group, const stats::FrameCovariance& c) {

@@ -35,6 +35,16 @@ Headline align_analysis(io::ParallelH5File& file, const std::string& group, cons
                         const train::Checkpoint& point, const comm::Communicator& world, const core::Logger& log,
                         const StopRequest& stop);
 
+/// fluct.* (Study 2): the top Hessian eigenpairs of eig.blocks at the point, a window of SGD steps
+/// recorded along them, the fluctuation statistics and the oracle's predictions (docs/fluctuations.md).
+/// Headline: the empirical and predicted crossover, fitted exponents, mean white-noise fraction.
+Headline fluct_analysis(io::ParallelH5File& file, const std::string& group, const RunSetup& run,
+                        const train::Checkpoint& point, const comm::Communicator& world, const core::Logger& log,
+                        const StopRequest& stop);
+
+/// Declares the fluct.* section (window, recording, statistics, output).
+void add_fluct_keys(core::Schema& schema);
+
 /// The names measure.analyses accepts, and the analysis of a name (nullptr when unknown).
 const std::vector<std::string>& analysis_names();
 Analysis find_analysis(const std::string& name);

@@ -24,10 +24,14 @@ constexpr const char* kUsage =
     "  eig CONFIG.yaml [key=value ...]   eigenpairs of H, GGN or C (SLEPc or LAPACK) to HDF5\n"
     "  align CONFIG.yaml [key=value ...] noise covariance in the Hessian eigenbasis: C_V, correlations,\n"
     "                                    baselines, power laws, AWD, per-sample spectra (Study 1)\n"
+    "  fluct CONFIG.yaml [key=value ...] train, then record a window of SGD along the top Hessian\n"
+    "                                    eigenvectors: weight, velocity and noise fluctuations (Study 2)\n"
     "  sweep SPEC.yaml [options]         a grid of runs x seeds over groups of ranks, crash-safe archives,\n"
     "                                    resume by re-running (sweep --help)\n"
     "  index DIR                         (re)build a sweep's index archive DIR/index.h5\n"
     "  bench products|eig [options]      time the products, or the eigensolver's own cost (bench --help)\n"
+    "  theory <name> [options] [--json] closed forms of SCIENCE.md: epoch noise, stationary covariances,\n"
+    "                                    trace drift (theory --help)\n"
     "  run --help, train --help, ...     every config key with its type, default and meaning\n"
     "  info                              the build: MPI, PETSc/SLEPc, scalar, index size, BLAS,\n"
     "                                    HDF5, CUDA\n"
@@ -69,6 +73,7 @@ int run_command(const std::vector<std::string>& args, const ExtraCommands& extra
   if (command == "train") return train_job({args.begin() + 1, args.end()});
   if (command == "eig") return eig_job({args.begin() + 1, args.end()});
   if (command == "align") return align_job({args.begin() + 1, args.end()});
+  if (command == "fluct") return fluct_job({args.begin() + 1, args.end()});
   if (command == "sweep") return sweep_job({args.begin() + 1, args.end()});
   if (command == "index") return index_job({args.begin() + 1, args.end()});
   for (const auto& [name, run] : extra)
@@ -97,6 +102,7 @@ int dispatch(int argc, char** argv, const std::vector<std::string>& args, const 
     std::printf("%s\n", version_line().c_str());
     return 0;
   }
+  if (args[0] == "theory") return theory_job({args.begin() + 1, args.end()});  // no MPI/PETSc needed
   try {
     MpiGuard mpi(argc, argv);
     std::optional<PetscGuard> petsc;

@@ -34,7 +34,14 @@ int sweep_job(const std::vector<std::string>& args);
 /// `hesscov index DIR`: (re)builds DIR/index.h5 from the run archives in DIR/runs.
 int index_job(const std::vector<std::string>& args);
 
+/// `hesscov fluct CONFIG.yaml [key=value ...]`: Study 2's fluctuation window (docs/fluctuations.md).
+int fluct_job(const std::vector<std::string>& args);
+
 /// `hesscov train CONFIG.yaml [key=value ...]`: SGD with checkpoints (docs/training.md).
 int train_job(const std::vector<std::string>& args);
+
+/// `hesscov theory <name> [--options] [--json]`: the closed forms of SCIENCE.md (stats/theory_*,
+/// docs/theory.md). Needs neither MPI nor PETSc: dispatched before they are initialised.
+int theory_job(const std::vector<std::string>& args);
 
 }  // namespace hesscov::apps

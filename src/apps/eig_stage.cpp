@@ -207,6 +207,21 @@ void write_end(io::ParallelH5File& file, const std::string& group, const spectra
   file.write_attribute(group + "/vectors", "units", "1 (unit eigenvectors, one per row, in the block's coordinates)");
 }
 
+/// The eigenvectors as a frame distributed like the operator's vectors.
+stats::Frame frame_of(const spectral::EigenResult& result, index dimension) {
+  PetscInt first = 0, last = 0;
+  HC_CHECK(!result.vectors.empty(), core::Error, "no eigenvectors converged");
+  HC_PETSC(VecGetOwnershipRange(result.vectors.front().get(), &first, &last));
+  auto frame = stats::empty_frame(dimension, static_cast<index>(result.vectors.size()), first, last - first);
+  for (size_t j = 0; j < result.vectors.size(); ++j) {
+    const PetscScalar* values = nullptr;
+    HC_PETSC(VecGetArrayRead(result.vectors[j].get(), &values));
+    std::copy(values, values + (last - first), frame.local.begin() + static_cast<std::ptrdiff_t>(j) * (last - first));
+    HC_PETSC(VecRestoreArrayRead(result.vectors[j].get(), &values));
+  }
+  return frame;
+}
+
 void report(const std::string& end, const spectral::EigenResult& result, const core::Logger& log) {
   char line[256];
   std::snprintf(line, sizeof line, "%s: %zu/%lld converged by %s in %s, orthogonality loss %.2e", end.c_str(),

@@ -9,6 +9,7 @@
 #include "nn/dataset_evaluator.hpp"
 #include "operators/curvature_operator.hpp"
 #include "spectral/eigen_solver.hpp"
+#include "stats/frame.hpp"
 #include "train/checkpoint.hpp"
 
 namespace hesscov::apps {
@@ -55,6 +56,10 @@ void write_solver_options(io::ParallelH5File& file, const std::string& group, co
 /// Values, residuals, solver record and (when `vectors`) the eigenvectors [k x n] under `group`.
 void write_end(io::ParallelH5File& file, const std::string& group, const spectral::EigenResult& result,
                const operators::CurvatureOperator& op, bool vectors);
+
+/// The converged eigenvectors as a frame distributed like the operator's vectors (each rank its
+/// rows). Collective only in that every rank holds its own part.
+stats::Frame frame_of(const spectral::EigenResult& result, index dimension);
 
 /// The summary lines of one solve on rank 0.
 void report(const std::string& end, const spectral::EigenResult& result, const core::Logger& log);

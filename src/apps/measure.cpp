@@ -8,7 +8,7 @@ namespace hesscov::apps {
 
 void add_measure_keys(core::Schema& schema) {
   schema.add_string_list("measure.analyses", {},
-                         "analyses of a sweep run at each measure point: eig, align ([]: training only)");
+                         "analyses of a sweep run at each measure point: eig, align, fluct ([]: training only)");
   schema.add_int_list("measure.epochs", {}, "epochs after which the analyses run ([]: at the end of training)",
                       {.min = 0});
 }
@@ -19,9 +19,9 @@ bool MeasurePlan::analyses_at(index step) const {
 
 void check_align_config(const core::Config& config) {
   if (config.get_string("eig.operator") != "hessian")
-    throw config.error("eig.operator", "hessian (align projects C onto the Hessian's eigenvectors)");
+    throw config.error("eig.operator", "hessian (align and fluct work in the Hessian's eigenbasis)");
   if (config.get_string("eig.method") != "slepc")
-    throw config.error("eig.method", "slepc (align needs the eigenvectors)");
+    throw config.error("eig.method", "slepc (align and fluct need the eigenvectors)");
 }
 
 void check_measure_config(const core::Config& config) {
@@ -40,7 +40,9 @@ void check_measure_config(const core::Config& config) {
   for (const auto epoch : config.get_int_list("measure.epochs"))
     if (epoch > epochs)
       throw config.error("measure.epochs", "epochs between 0 and train.epochs = " + std::to_string(epochs));
-  if (std::find(analyses.begin(), analyses.end(), "align") != analyses.end()) check_align_config(config);
+  const bool eigenvectors = std::find(analyses.begin(), analyses.end(), "align") != analyses.end() ||
+                            std::find(analyses.begin(), analyses.end(), "fluct") != analyses.end();
+  if (eigenvectors) check_align_config(config);
 }
 
 MeasurePlan measure_plan(const core::Config& config, index steps_per_epoch, index total_steps) {
@@ -70,13 +72,14 @@ MeasurePlan measure_plan(const core::Config& config, index steps_per_epoch, inde
 }
 
 const std::vector<std::string>& analysis_names() {
-  static const std::vector<std::string> names{"eig", "align"};
+  static const std::vector<std::string> names{"eig", "align", "fluct"};
   return names;
 }
 
 Analysis find_analysis(const std::string& name) {
   if (name == "eig") return eig_analysis;
   if (name == "align") return align_analysis;
+  if (name == "fluct") return fluct_analysis;
   return nullptr;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "apps/build_info.hpp"
+#include "apps/analyses.hpp"
 #include "apps/measure.hpp"
 #include "backend/backend.hpp"
 #include "data/data_config.hpp"
@@ -22,6 +23,7 @@ core::Schema job_schema() {
   train::add_train_keys(schema);
   schema.add_int("probe.batch_size", 1000, "samples per batch in every probe product (bounds memory)", {.min = 1});
   add_measure_keys(schema);
+  add_fluct_keys(schema);
   schema.add_string_list("probe.blocks", {"fc2.weight"},
                          "parameter blocks for the restricted products (together one subspace); [] skips them");
   return schema;

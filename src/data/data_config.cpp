@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kSyntheticKeys[] = {"data.synthetic.count",         "data.synthetic.features",
                                           "data.synthetic.classes",       "data.synthetic.teacher_width",
                                           "data.synthetic.task",          "data.synthetic.noise",
-                                          "data.synthetic.seed"};
+                                          "data.synthetic.seed",          "data.synthetic.input_scales"};
 
 /// "train" or "test" ("t10k" is IDX's own name for the test split).
 std::string split_of(const core::Config& config) {
@@ -27,11 +27,20 @@ SyntheticSpec synthetic_spec(const core::Config& config, const std::string& spli
   spec.features = config.get_int("data.synthetic.features");
   spec.classes = static_cast<int>(config.get_int("data.synthetic.classes"));
   spec.teacher_width = config.get_int("data.synthetic.teacher_width");
-  spec.task = config.get_string("data.synthetic.task") == "regression" ? SyntheticTask::regression
-                                                                       : SyntheticTask::classification;
+  const std::string task = config.get_string("data.synthetic.task");
+  spec.task = task == "regression"  ? SyntheticTask::regression
+              : task == "quadratic" ? SyntheticTask::quadratic
+                                    : SyntheticTask::classification;
   spec.noise = config.get_double("data.synthetic.noise");
   spec.seed = static_cast<std::uint64_t>(config.get_int("data.synthetic.seed"));
   spec.split = split;
+  spec.input_scales = config.get_double_list("data.synthetic.input_scales");
+  if (!spec.input_scales.empty() && static_cast<std::int64_t>(spec.input_scales.size()) != spec.features)
+    throw config.error("data.synthetic.input_scales", "[] or one scale per feature (" + std::to_string(spec.features) +
+                                                          " entries, data.synthetic.features)");
+  if (!spec.input_scales.empty() && spec.task == SyntheticTask::quadratic)
+    throw config.error("data.synthetic.input_scales", "[] for data.synthetic.task: quadratic (its inputs are N(0, 1); "
+                                                      "the noise is set by model.quadratic.noise)");
   return spec;
 }
 
@@ -121,10 +130,15 @@ void add_data_keys(core::Schema& schema) {
   schema.add_int("data.synthetic.features", 20, "synthetic input dimension", {.min = 1});
   schema.add_int("data.synthetic.classes", 10, "outputs of the classification teacher", {.min = 2});
   schema.add_int("data.synthetic.teacher_width", 64, "hidden ReLU units of the classification teacher", {.min = 1});
-  schema.add_choice("data.synthetic.task", "classification", {"classification", "regression"},
-                    "classification: argmax of a one-hidden-layer ReLU teacher; regression: y = u.x + noise");
+  schema.add_choice("data.synthetic.task", "classification", {"classification", "regression", "quadratic"},
+                    "classification: argmax of a one-hidden-layer ReLU teacher; regression: y = u.x + noise; "
+                    "quadratic: N(0, 1) inputs and zero targets, one output per feature (for model.type: quadratic)");
   schema.add_double("data.synthetic.noise", 0.1, "regression: standard deviation of the target noise", {.min = 0});
   schema.add_int("data.synthetic.seed", 0, "seed of the teacher and the synthetic samples", {.min = 0});
+  schema.add_double_list("data.synthetic.input_scales", {},
+                         "x_j = s_j * N(0, 1), so Cov(x) = diag(s^2): one scale per feature ([]: all 1; not for task "
+                         "quadratic)",
+                         {.min = 0});
 }
 
 Dataset load_dataset(const core::Config& config) {

@@ -8,7 +8,7 @@ namespace hesscov::data {
 /// Declares the data.* keys: data.name (idx | cifar10 | synthetic), data.path, data.split
 /// (train | test, "t10k" accepted for test), data.limit, data.per_class, data.classes,
 /// data.subset_seed, data.normalize (none | dataset) and data.synthetic.{count, features, classes,
-/// teacher_width, task, noise, seed}.
+/// teacher_width, task, noise, seed, input_scales}.
 void add_data_keys(core::Schema& schema);
 
 /// Loads the configured data set into host memory and applies, in this order: the balanced subset
@@ -21,7 +21,9 @@ void add_data_keys(core::Schema& schema);
 /// Throws core::ConfigError naming the key for values that do not fit the data (a class outside
 /// the data set's classes or listed twice, per_class above a class's samples, a limit above the
 /// samples, data.synthetic.* keys given for another data set, data.path left at its Fashion-MNIST
-/// default for cifar10, classes or per_class on regression data), core::IoError naming the folder
+/// default for cifar10, classes or per_class on regression data, data.synthetic.input_scales of
+/// other than 0 or data.synthetic.features entries or given with data.synthetic.task: quadratic),
+/// core::IoError naming the folder
 /// or file when files are missing or malformed.
 Dataset load_dataset(const core::Config& config);
 

@@ -13,13 +13,15 @@ struct Dataset {
   std::int64_t channels = 1, height = 1, width = 1;  ///< image shape (channel-major, row-major)
   int num_classes = 0;
   /// [count x features] row-major, host memory: pixels / 255 in [0, 1] for image data (shifted and
-  /// scaled per channel when `input_mean` is set), N(0, 1) draws for synthetic data.
+  /// scaled per channel when `input_mean` is set), N(0, 1) draws (times data.synthetic.input_scales)
+  /// for synthetic data.
   std::vector<double> inputs;
   std::vector<int> labels;            ///< [count], each in [0, num_classes)
   /// Index of each sample in its source (the IDX file, the concatenated CIFAR-10 train batches, the
   /// synthetic draw counter); subsets keep the source index.
   std::vector<std::int64_t> indices;
-  /// Regression targets [count x num_classes] when not empty (synthetic regression data);
+  /// Regression targets [count x num_classes] when not empty (synthetic regression data, and the
+  /// zero targets of the synthetic quadratic task);
   /// otherwise the targets are one_hot(labels).
   std::vector<double> targets;
   /// Per-channel mean and standard deviation already subtracted from / divided into `inputs`

@@ -17,11 +17,18 @@ void check(const SyntheticSpec& spec) {
                std::to_string(spec.features) + ")");
   HC_CHECK(spec.split == "train" || spec.split == "test", core::Error,
            "synthetic split '" + spec.split + "' is neither train nor test");
+  HC_CHECK(spec.input_scales.empty() || static_cast<std::int64_t>(spec.input_scales.size()) == spec.features,
+           core::Error,
+           "synthetic input_scales has " + std::to_string(spec.input_scales.size()) + " entries for " +
+               std::to_string(spec.features) + " features");
+  for (const double scale : spec.input_scales)
+    HC_CHECK(std::isfinite(scale) && scale >= 0.0, core::Error,
+             "synthetic input scale " + std::to_string(scale) + " is not a finite number >= 0");
   if (spec.task == SyntheticTask::classification) {
     HC_CHECK(spec.classes >= 2 && spec.teacher_width >= 1, core::Error,
              "synthetic classification needs classes >= 2 and teacher_width >= 1 (got " +
                  std::to_string(spec.classes) + ", " + std::to_string(spec.teacher_width) + ")");
-  } else {
+  } else if (spec.task == SyntheticTask::regression) {
     HC_CHECK(spec.noise >= 0.0, core::Error, "synthetic noise " + std::to_string(spec.noise) + " is negative");
   }
 }
@@ -33,6 +40,16 @@ std::vector<double> gaussian_matrix(std::uint64_t seed, const std::string& strea
   std::vector<double> matrix(static_cast<size_t>(rows * cols));
   for (size_t i = 0; i < matrix.size(); ++i) matrix[i] = rng.normal(i) * scale;
   return matrix;
+}
+
+/// x[n][j] = s_j * normal(n * features + j): the unscaled draws times the scales.
+std::vector<double> draw_inputs(const SyntheticSpec& spec) {
+  std::vector<double> inputs =
+      gaussian_matrix(spec.seed, "synthetic/inputs/" + spec.split, spec.count, spec.features, 1.0);
+  if (spec.input_scales.empty()) return inputs;
+  const auto features = static_cast<size_t>(spec.features);
+  for (size_t i = 0; i < inputs.size(); ++i) inputs[i] *= spec.input_scales[i % features];
+  return inputs;
 }
 
 void label_by_teacher(const SyntheticSpec& spec, Dataset& dataset) {
@@ -82,7 +99,12 @@ void regress_on_teacher(const SyntheticSpec& spec, Dataset& dataset) {
 }  // namespace
 
 std::string to_string(SyntheticTask task) {
-  return task == SyntheticTask::classification ? "classification" : "regression";
+  switch (task) {
+    case SyntheticTask::classification: return "classification";
+    case SyntheticTask::regression: return "regression";
+    case SyntheticTask::quadratic: return "quadratic";
+  }
+  return "?";
 }
 
 Dataset make_synthetic(const SyntheticSpec& spec) {
@@ -92,15 +114,19 @@ Dataset make_synthetic(const SyntheticSpec& spec) {
   dataset.count = spec.count;
   dataset.features = spec.features;
   dataset.width = spec.features;
-  dataset.inputs = gaussian_matrix(spec.seed, "synthetic/inputs/" + spec.split, spec.count, spec.features, 1.0);
+  dataset.inputs = draw_inputs(spec);
   dataset.indices.resize(static_cast<size_t>(spec.count));
   for (std::int64_t n = 0; n < spec.count; ++n) dataset.indices[static_cast<size_t>(n)] = n;
   if (spec.task == SyntheticTask::classification) {
     dataset.num_classes = spec.classes;
     label_by_teacher(spec, dataset);
-  } else {
+  } else if (spec.task == SyntheticTask::regression) {
     dataset.num_classes = 1;
     regress_on_teacher(spec, dataset);
+  } else {
+    dataset.num_classes = static_cast<int>(spec.features);
+    dataset.labels.assign(static_cast<size_t>(spec.count), 0);
+    dataset.targets.assign(static_cast<size_t>(spec.count * spec.features), 0.0);
   }
   return dataset;
 }

@@ -119,23 +119,37 @@ void ParallelH5File::write_replicated_matrix(const std::string& name, std::int64
 void ParallelH5File::write_column_slices(const std::string& name, std::int64_t rows, std::int64_t columns,
                                          std::int64_t column_begin, std::int64_t local_columns,
                                          const std::vector<double>& local) {
-  HC_CHECK(static_cast<std::int64_t>(local.size()) == rows * local_columns, core::DimensionMismatch,
-           "column slice of " + name + " has the wrong size");
+  create_matrix(name, rows, columns, 16);  // a few rows per chunk: the top vectors read alone
+  write_block(name, 0, rows, column_begin, local_columns, local);
+}
+
+void ParallelH5File::create_matrix(const std::string& name, std::int64_t rows, std::int64_t columns,
+                                   std::int64_t chunk_rows) {
   const hsize_t extent[2] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(columns)};
   Id<H5Sclose> space(checked(H5Screate_simple(2, extent, nullptr), path_, "dataspace of " + name));
   Id<H5Pclose> create(checked(H5Pcreate(H5P_DATASET_CREATE), path_, "creation list"));
   if (rows > 0 && columns > 0) {
-    const hsize_t chunk[2] = {std::min<hsize_t>(extent[0], 16), extent[1]};  // a few rows per chunk
+    const hsize_t chunk[2] = {std::clamp<hsize_t>(static_cast<hsize_t>(chunk_rows), 1, extent[0]), extent[1]};
     checked(H5Pset_chunk(create.get(), 2, chunk), path_, "chunking of " + name);
   }
   Id<H5Dclose> dataset(checked(H5Dcreate2(file_.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
                                           create.get(), H5P_DEFAULT),
                                path_, "cannot create dataset " + name));
+}
+
+void ParallelH5File::write_block(const std::string& name, std::int64_t row_begin, std::int64_t rows,
+                                 std::int64_t column_begin, std::int64_t local_columns,
+                                 const std::vector<double>& local) {
+  HC_CHECK(static_cast<std::int64_t>(local.size()) == rows * local_columns, core::DimensionMismatch,
+           "block of " + name + " has the wrong size");
+  Id<H5Dclose> dataset(checked(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), path_, "no dataset " + name));
+  Id<H5Sclose> selection(checked(H5Dget_space(dataset.get()), path_, "selection of " + name));
+  hsize_t extent[2] = {0, 0};
+  checked(H5Sget_simple_extent_dims(selection.get(), extent, nullptr), path_, "extent of " + name);
   // Nothing to transfer; parallel HDF5 1.10.8 fails even an all-empty collective write into a
   // zero-size contiguous dataset ("addr overflow": it has no address).
-  if (rows * columns == 0) return;
-  Id<H5Sclose> selection(checked(H5Dget_space(dataset.get()), path_, "selection of " + name));
-  const hsize_t start[2] = {0, static_cast<hsize_t>(column_begin)};
+  if (extent[0] * extent[1] == 0) return;
+  const hsize_t start[2] = {static_cast<hsize_t>(row_begin), static_cast<hsize_t>(column_begin)};
   const hsize_t count[2] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(local_columns)};
   if (rows * local_columns > 0)
     checked(H5Sselect_hyperslab(selection.get(), H5S_SELECT_SET, start, nullptr, count, nullptr), path_, "hyperslab");

@@ -46,6 +46,14 @@ class ParallelH5File {
   /// Attributes on an object (group or dataset) at `object`, same value on every rank. Scalar,
   /// except the vector overloads, which write a 1-D attribute of the vector's length. An existing
   /// attribute of the same name is an IoError. Collective.
+  /// An fp64 dataset [rows x columns] in chunks of `chunk_rows` whole rows, to be filled by
+  /// write_block() (trajectories recorded step by step). Collective.
+  void create_matrix(const std::string& name, std::int64_t rows, std::int64_t columns, std::int64_t chunk_rows);
+  /// Rows [row_begin, row_begin + rows) of the matrix `name`; this rank writes its columns
+  /// [column_begin, column_begin + local_columns), row-major in `local` (ranks may split the
+  /// columns of a replicated block, or hold the whole block on one rank). Collective.
+  void write_block(const std::string& name, std::int64_t row_begin, std::int64_t rows, std::int64_t column_begin,
+                   std::int64_t local_columns, const std::vector<double>& local);
   void write_attribute(const std::string& object, const std::string& name, const std::string& value);
   void write_attribute(const std::string& object, const std::string& name, double value);
   void write_attribute(const std::string& object, const std::string& name, std::int64_t value);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "nn/quadratic.hpp"
+
 namespace hesscov::nn {
 
 namespace {
@@ -51,11 +53,62 @@ void check_cnn_spec(const core::Config& config, const CnnSpec& spec, const Input
                                                  " (the image size after the feature layers)");
 }
 
+/// Linear regression: one Linear layer "fc1" from the data's features to its outputs, with
+/// model.bias and model.loss, no activation (the MLP [features, classes]).
+std::unique_ptr<Model> make_linear_model(std::shared_ptr<const backend::Backend> backend, const core::Config& config,
+                                         const InputShape& input, index classes) {
+  MlpSpec spec;
+  spec.widths = {input.features(), classes};
+  spec.bias = config.get_bool("model.bias");
+  spec.activation = ActivationKind::identity;  // unused: one layer has no activation
+  spec.loss = config.get_string("model.loss");
+  return make_mlp(std::move(backend), spec);
+}
+
+/// The quadratic model of model.quadratic.*, checked against the loss, the data section (when the
+/// config's schema has one: every job schema does) and the input shape, each failure naming its key.
+std::unique_ptr<Model> make_quadratic_model(std::shared_ptr<const backend::Backend> backend,
+                                            const core::Config& config, const InputShape& input, index classes) {
+  QuadraticSpec spec{config.get_double_list("model.quadratic.spectrum"), config.get_double_list("model.quadratic.noise")};
+  const index size = static_cast<index>(spec.spectrum.size());
+  if (spec.spectrum.empty())
+    throw config.error("model.quadratic.spectrum", "the Hessian's eigenvalues lambda_1..lambda_P (a non-empty list) "
+                                                   "for model.type: quadratic");
+  if (spec.noise.size() != spec.spectrum.size())
+    throw config.error("model.quadratic.noise", "one gradient-noise variance per eigenvalue: " + std::to_string(size) +
+                                                    " entries, as model.quadratic.spectrum");
+  for (size_t i = 0; i < spec.spectrum.size(); ++i)
+    if (spec.spectrum[i] == 0.0 && spec.noise[i] != 0.0)
+      throw config.error("model.quadratic.noise", "0 at entry " + std::to_string(i) +
+                                                      ", where the eigenvalue is 0 (a flat direction has no gradient "
+                                                      "noise)");
+  if (config.get_string("model.loss") != "mse")
+    throw config.error("model.loss", "mse for model.type: quadratic (its per-sample loss is 1/2 ||z||^2 of the "
+                                     "residuals z_i = sqrt(lambda_i) theta_i - sigma_i x_i)");
+  const auto& schema = config.schema();
+  if (schema.find("data.name") != nullptr && schema.find("data.synthetic.task") != nullptr) {
+    if (config.get_string("data.name") != "synthetic")
+      throw config.error("data.name", "synthetic (with data.synthetic.task: quadratic) for model.type: quadratic");
+    if (config.get_string("data.synthetic.task") != "quadratic")
+      throw config.error("data.synthetic.task", "quadratic for model.type: quadratic (N(0, 1) inputs, zero targets)");
+  }
+  if (input.features() != size || classes != size) {
+    const bool synthetic_section = schema.find("data.synthetic.features") != nullptr;
+    throw config.error(synthetic_section ? "data.synthetic.features" : "model.quadratic.spectrum",
+                       std::to_string(size) + ", the length of model.quadratic.spectrum (the data has " +
+                           std::to_string(input.features()) + " features and " + std::to_string(classes) +
+                           " outputs)");
+  }
+  return make_quadratic(std::move(backend), spec);
+}
+
 }  // namespace
 
 void add_model_keys(core::Schema& schema) {
-  schema.add_choice("model.type", "mlp", {"mlp", "cnn", "lenet"},
-                    "architecture: MLP (model.mlp), Study 1 CNN (model.cnn.*) or Study 2 LeNet (model.lenet.*)");
+  schema.add_choice("model.type", "mlp", {"mlp", "cnn", "lenet", "linear", "quadratic"},
+                    "architecture: MLP (model.mlp), Study 1 CNN (model.cnn.*), Study 2 LeNet (model.lenet.*), linear "
+                    "regression (one Linear layer fc1, data features -> outputs) or the Study 4 quadratic loss "
+                    "(model.quadratic.*, with data.synthetic.task: quadratic and model.loss: mse)");
   schema.add_int_list("model.mlp", {784, 50, 50, 10},
                       "MLP layer widths, input first and classes last (Linear layers fc1.., activations between)",
                       {.min = 1, .min_length = 2});
@@ -70,6 +123,14 @@ void add_model_keys(core::Schema& schema) {
                       {.min = 1, .min_length = 2});
   schema.add_int_list("model.lenet.hidden", {120, 84}, "LeNet dense widths between the flattened features and the classes",
                       {.min = 1});
+  schema.add_double_list("model.quadratic.spectrum", {},
+                         "quadratic: Hessian eigenvalues lambda_1..lambda_P (H = diag(lambda) exactly); P must equal "
+                         "data.synthetic.features",
+                         {.min = 0});
+  schema.add_double_list("model.quadratic.noise", {},
+                         "quadratic: per-sample gradient-noise variances c_1..c_P (one per eigenvalue; 0 where "
+                         "lambda_i = 0)",
+                         {.min = 0});
   schema.add_bool("model.bias", false, "Linear and Conv2d layers have a bias (the alignment study uses none)");
   schema.add_choice("model.activation", "relu", {"relu", "tanh", "identity"}, "hidden activation");
   schema.add_choice("model.loss", "cross_entropy", {"cross_entropy", "mse", "softmax_mse"},
@@ -80,7 +141,9 @@ std::unique_ptr<Model> make_model(std::shared_ptr<const backend::Backend> backen
                                   const InputShape& input, index classes) {
   const std::string type = config.get_string("model.type");
   if (type == "mlp") return make_mlp_model(std::move(backend), config, input, classes);
+  if (type == "quadratic") return make_quadratic_model(std::move(backend), config, input, classes);
   if (classes < 1) throw config.error("model.type", "data with at least one class");
+  if (type == "linear") return make_linear_model(std::move(backend), config, input, classes);
   const bool bias = config.get_bool("model.bias");
   const ActivationKind activation = parse_activation(config.get_string("model.activation"));
   const std::string loss = config.get_string("model.loss");

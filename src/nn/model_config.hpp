@@ -8,9 +8,9 @@
 
 namespace hesscov::nn {
 
-/// Declares model.type (mlp | cnn | lenet), model.mlp, model.cnn.features, model.cnn.adaptive,
-/// model.cnn.hidden, model.lenet.channels, model.lenet.hidden, model.bias, model.activation and
-/// model.loss.
+/// Declares model.type (mlp | cnn | lenet | linear | quadratic), model.mlp, model.cnn.features,
+/// model.cnn.adaptive, model.cnn.hidden, model.lenet.channels, model.lenet.hidden,
+/// model.quadratic.spectrum, model.quadratic.noise, model.bias, model.activation and model.loss.
 void add_model_keys(core::Schema& schema);
 
 /// The model a config describes (by model.type), checked against the data it will see: an MLP's
@@ -20,6 +20,14 @@ void add_model_keys(core::Schema& schema);
 /// that does not fit the input is a ConfigError naming model.cnn.features, an adaptive size
 /// larger than the remaining image one naming model.cnn.adaptive, a LeNet that does not fit
 /// the input one naming model.type, a channel list of other than two entries model.lenet.channels.
+/// model.type: linear is the MLP [input.features(), classes] (layer "fc1", model.bias, model.loss;
+/// model.mlp and model.activation unused). model.type: quadratic (nn/quadratic.hpp; model.bias and
+/// model.activation unused) needs a non-empty model.quadratic.spectrum (else a ConfigError naming
+/// it), model.quadratic.noise of the same length with 0 wherever the eigenvalue is 0 (naming
+/// model.quadratic.noise), model.loss: mse (naming model.loss), and, when the config's schema
+/// declares the data section, data.name: synthetic (naming data.name) with data.synthetic.task:
+/// quadratic (naming data.synthetic.task); input features and classes must both equal P (naming
+/// data.synthetic.features, or model.quadratic.spectrum without a data section).
 std::unique_ptr<Model> make_model(std::shared_ptr<const backend::Backend> backend, const core::Config& config,
                                   const InputShape& input, index classes);
 

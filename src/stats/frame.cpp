@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -79,6 +80,22 @@ std::vector<double> gather_columns(const comm::Communicator& comm, const Frame& 
     HC_MPI(MPI_Allgatherv(frame.column(first + j), mine, MPI_DOUBLE, columns.data() + j * frame.rows, counts.data(),
                           offsets.data(), MPI_DOUBLE, comm.get()));
   return columns;
+}
+
+std::vector<double> project(const comm::Communicator& comm, const Frame& frame, const std::vector<const double*>& vectors) {
+  const auto count = static_cast<index>(vectors.size()), k = frame.columns, rows = frame.row_count;
+  std::vector<double> mine(static_cast<size_t>(rows * count));  // this rank's rows of each x, column-major
+  for (index j = 0; j < count; ++j)
+    std::copy(vectors[static_cast<size_t>(j)] + frame.row_begin, vectors[static_cast<size_t>(j)] + frame.row_begin + rows,
+              mine.begin() + j * rows);
+  // Column j of the k x count result is F^T x_j: column-major k x count is row-major count x k.
+  std::vector<double> projected(static_cast<size_t>(k * count), 0.0);
+  if (rows > 0 && count > 0 && k > 0)
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, static_cast<int>(k), static_cast<int>(count),
+                static_cast<int>(rows), 1.0, frame.local.data(), static_cast<int>(rows), mine.data(),
+                static_cast<int>(rows), 0.0, projected.data(), static_cast<int>(k));
+  comm.allreduce_sum(projected.data(), k * count);
+  return projected;
 }
 
 double orthonormality_loss(const comm::Communicator& comm, const Frame& frame) {

@@ -33,6 +33,11 @@ Frame haar_frame(const comm::Communicator& comm, index rows, index columns, std:
 /// Collective.
 std::vector<double> gather_columns(const comm::Communicator& comm, const Frame& frame, index first, index count);
 
+/// F^T x for each of the replicated vectors x (length `rows`, the same on every rank), as the rows
+/// of a row-major [vectors x columns] matrix on every rank: one local GEMM over this rank's rows
+/// and one allreduce; the frame is never gathered. Collective.
+std::vector<double> project(const comm::Communicator& comm, const Frame& frame, const std::vector<const double*>& vectors);
+
 /// max |F^T F - I| over the frame (collective): the orthonormality of a frame.
 double orthonormality_loss(const comm::Communicator& comm, const Frame& frame);
 

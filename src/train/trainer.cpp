@@ -69,8 +69,11 @@ bool Trainer::step(Checkpoint& state, Sgd& sgd) {
   std::vector<double> gradient = gradient_.to_host();
   comm_.allreduce_sum(gradient.data(), static_cast<index>(gradient.size()));
   if (!all_finite(gradient)) return false;
+  std::vector<double> before;
+  if (settings_.on_step) before = state.params;
   sgd.step(state.params, gradient, settings_.schedule.rate(state.step / sampler_.steps_per_epoch()));
   params_.from_host(state.params);
+  if (settings_.on_step) settings_.on_step(state.step, before, gradient, state.params);
   ++state.step;
   state.epoch = state.step / sampler_.steps_per_epoch();
   return true;

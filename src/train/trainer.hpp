@@ -35,6 +35,13 @@ struct TrainSettings {
   /// "interrupted" (a preemption signal, say). Collective: every rank of the communicator must
   /// return the same answer for the same step. Empty: never stop.
   std::function<bool(index)> should_stop;
+  /// Called after every step with the step's index k, the parameters θ_k it started from, the
+  /// reduced minibatch gradient g_k it used (of the loss without the L2 term) and the parameters
+  /// θ_{k+1} it produced (trajectory recording, `hesscov fluct`). Host vectors, the same on every
+  /// rank; valid during the call only. Collective: called on every rank at the same steps. Empty:
+  /// not called.
+  std::function<void(index, const std::vector<double>&, const std::vector<double>&, const std::vector<double>&)>
+      on_step;
 };
 
 /// This rank's samples: rows [begin, begin + count) of the global data set.
