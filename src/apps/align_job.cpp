@@ -141,6 +141,7 @@ void write_alignment(io::ParallelH5File& file, const std::string& group, const s
     file.write_attribute(group + "/cosine", "trace_h2", result.cosine.trace_h2);
     file.write_attribute(group + "/cosine", "trace_c2", result.cosine.trace_c2);
     file.write_attribute(group + "/cosine", "probes", static_cast<std::int64_t>(result.cosine.probes));
+    file.write_attribute(group + "/cosine", "standard_error", result.cosine.standard_error);
   }
 }
 
@@ -210,7 +211,7 @@ stats::PerSampleEigen per_sample_decompositions(const RunSetup& run, const train
                                                 const stats::PerSampleOptions& options, index count) {
   const index begin = std::min(run.shard.begin, count), end = std::min(run.shard.end, count);
   nn::DatasetEvaluator evaluator(*run.model, world, data::rows(run.dataset.inputs, run.dataset.features, begin, end),
-                                 data::rows(data::targets_of(run.dataset), run.dataset.num_classes, begin, end),
+                                 data::rows(run.targets, run.dataset.num_classes, begin, end),
                                  run.config.get_int("align.batch_size"));
   evaluator.set_parameters(point.params);
   std::vector<stats::PerSampleEigen> parts;

@@ -42,6 +42,15 @@ Headline fluct_analysis(io::ParallelH5File& file, const std::string& group, cons
                         const train::Checkpoint& point, const comm::Communicator& world, const core::Logger& log,
                         const StopRequest& stop);
 
+/// track.* (Study 3): Hutch++ trace, top and most negative eigenvalues, log pseudo-determinants
+/// (top-k and SLQ), cosine similarity of H and C. Headline: trace and its error, extremes, ...
+Headline track_analysis(io::ParallelH5File& file, const std::string& group, const RunSetup& run,
+                        const train::Checkpoint& point, const comm::Communicator& world, const core::Logger& log,
+                        const StopRequest& stop);
+
+/// Declares the track.* section.
+void add_track_keys(core::Schema& schema);
+
 /// Declares the fluct.* section (window, recording, statistics, output).
 void add_fluct_keys(core::Schema& schema);
 

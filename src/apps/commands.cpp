@@ -26,6 +26,8 @@ constexpr const char* kUsage =
     "                                    baselines, power laws, AWD, per-sample spectra (Study 1)\n"
     "  fluct CONFIG.yaml [key=value ...] train, then record a window of SGD along the top Hessian\n"
     "                                    eigenvectors: weight, velocity and noise fluctuations (Study 2)\n"
+    "  track CONFIG.yaml [key=value ...] curvature along training (trace, extreme eigenvalues, log\n"
+    "                                    pseudo-determinant, cosine of H and C) at the measure points\n"
     "  sweep SPEC.yaml [options]         a grid of runs x seeds over groups of ranks, crash-safe archives,\n"
     "                                    resume by re-running (sweep --help)\n"
     "  index DIR                         (re)build a sweep's index archive DIR/index.h5\n"
@@ -74,6 +76,7 @@ int run_command(const std::vector<std::string>& args, const ExtraCommands& extra
   if (command == "eig") return eig_job({args.begin() + 1, args.end()});
   if (command == "align") return align_job({args.begin() + 1, args.end()});
   if (command == "fluct") return fluct_job({args.begin() + 1, args.end()});
+  if (command == "track") return track_job({args.begin() + 1, args.end()});
   if (command == "sweep") return sweep_job({args.begin() + 1, args.end()});
   if (command == "index") return index_job({args.begin() + 1, args.end()});
   for (const auto& [name, run] : extra)

@@ -37,6 +37,10 @@ int index_job(const std::vector<std::string>& args);
 /// `hesscov fluct CONFIG.yaml [key=value ...]`: Study 2's fluctuation window (docs/fluctuations.md).
 int fluct_job(const std::vector<std::string>& args);
 
+/// `hesscov track CONFIG.yaml [key=value ...]`: the config as a one-run sweep with the track
+/// analysis at every measure point (Study 3; docs/trace.md). Returns 75 when stopped by a signal.
+int track_job(const std::vector<std::string>& args);
+
 /// `hesscov train CONFIG.yaml [key=value ...]`: SGD with checkpoints (docs/training.md).
 int train_job(const std::vector<std::string>& args);
 

@@ -60,9 +60,7 @@ nn::ParamSubset subset_of(const RunSetup& run, const std::string& key) {
 }
 
 nn::DatasetEvaluator shard_evaluator(const RunSetup& run, const comm::Communicator& world, index batch_size) {
-  return nn::DatasetEvaluator(
-      *run.model, world, data::rows(run.dataset.inputs, run.dataset.features, run.shard.begin, run.shard.end),
-      data::rows(data::targets_of(run.dataset), run.dataset.num_classes, run.shard.begin, run.shard.end), batch_size);
+  return nn::DatasetEvaluator(*run.model, world, run.shard_inputs(), run.shard_targets(), batch_size);
 }
 
 train::Checkpoint checkpoint_of(const RunSetup& run, const std::string& path, const std::string& key) {

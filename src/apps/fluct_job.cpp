@@ -4,6 +4,7 @@
 // weights, the velocity, the minibatch gradient and (every fluct.stride steps) the full-batch
 // gradient and the noise; then the fluctuation statistics of every direction beside the oracle's
 // predictions (stats/fluctuation*, stats/theory*), all in one archive group.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -64,6 +65,27 @@ void write_window_attributes(io::ParallelH5File& file, const std::string& group,
     file.write_attribute(group + "/full_gradient", "units", "loss/parameter");
     file.write_attribute(group + "/noise", "units", "loss/parameter");
   }
+}
+
+/// O_L/O_R of the window (SCIENCE.md Study 3's fluctuation-dissipation check), full space and
+/// eigen-subspace, under <group>/stationarity.
+Headline write_stationarity(io::ParallelH5File& file, const std::string& group, const StationarySums& sums,
+                            const WindowPlan& window, const core::Config& config) {
+  const double momentum = config.get_double("train.momentum"), count = static_cast<double>(std::max<index>(sums.steps, 1));
+  const double scale = (1.0 + momentum) / (2.0 * window.learning_rate);
+  const double left = sums.theta_gradient / count, right = scale * sums.step_squared / count;
+  const double left_sub = sums.theta_gradient_subspace / count, right_sub = scale * sums.step_squared_subspace / count;
+  const std::string g = group + "/stationarity";
+  file.create_groups(g);
+  file.write_attribute(g, "origin", config.get_string("fluct.origin"));
+  file.write_attribute(g, "o_left", left);
+  file.write_attribute(g, "o_right", right);
+  file.write_attribute(g, "ratio", left / right);
+  file.write_attribute(g, "o_left_subspace", left_sub);
+  file.write_attribute(g, "o_right_subspace", right_sub);
+  file.write_attribute(g, "ratio_subspace", left_sub / right_sub);
+  file.write_attribute(g, "steps", static_cast<std::int64_t>(sums.steps));
+  return {{"fluct.stationarity_ratio", left / right}, {"fluct.stationarity_ratio_subspace", left_sub / right_sub}};
 }
 
 /// The eigenpairs of H(θ_K) on eig.blocks, written under <group>/eig/hessian/largest.
@@ -127,7 +149,8 @@ Headline fluct_analysis(io::ParallelH5File& file, const std::string& group, cons
            " eigenvectors" + (window.stride > 0 ? ", full gradient every " + std::to_string(window.stride) + " steps" : ""));
   nn::DatasetEvaluator full = shard_evaluator(run, world, config.get_int("fluct.batch_size"));
   TrajectoryRecorder recorder(file, group, frame, run.model->layout(), subset, full, world,
-                              {window.steps, window.stride, config.get_int("fluct.chunk")});
+                              {window.steps, window.stride, config.get_int("fluct.chunk"),
+                               config.get_double("train.weight_decay"), config.get_string("fluct.origin") == "start"});
   recorder.start(point.params);
   train::Trainer trainer = make_trainer(run, world, log,
                                         window_settings(run, window.start_step, window.steps, window.learning_rate,
@@ -140,12 +163,15 @@ Headline fluct_analysis(io::ParallelH5File& file, const std::string& group, cons
   file.write_replicated(group + "/params_start", point.params);  // θ_K and θ_{K+T}, flat, /layout order
   file.write_replicated(group + "/params_end", state.params);
   write_window_attributes(file, group, run, window, state);
+  const Headline stationarity = write_stationarity(file, group, recorder.stationarity(), window, config);
   if (state.status.rfind("diverged", 0) == 0) {
     log.info("the window " + state.status + "; no statistics");
     return {{"fluct.steps_recorded", static_cast<double>(state.step - window.start_step)}};
   }
   throw_if_stopped(stop, "the fluctuation statistics");
-  return write_fluctuation_statistics(file, group, recorder.columns(), eigen.values, window, run.config, world, log);
+  Headline headline = write_fluctuation_statistics(file, group, recorder.columns(), eigen.values, window, run.config, world, log);
+  headline.insert(headline.end(), stationarity.begin(), stationarity.end());
+  return headline;
 }
 
 void add_fluct_keys(core::Schema& schema) {
@@ -158,6 +184,8 @@ void add_fluct_keys(core::Schema& schema) {
                  {.min = 1});
   schema.add_int("fluct.chunk", 256, "rows of the recorded arrays written (and chunked) at a time", {.min = 1});
   add_fluct_statistics_keys(schema);
+  schema.add_choice("fluct.origin", "zero", {"zero", "start"},
+                    "origin of theta in the stationarity check <theta . grad L_B>: 0, or the window's start");
   schema.add_string("fluct.output", "results/fluct.h5", "HDF5 file of `hesscov fluct`");
 }
 

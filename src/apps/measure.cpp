@@ -1,6 +1,7 @@
 #include "apps/measure.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "apps/analyses.hpp"
 
@@ -8,9 +9,13 @@ namespace hesscov::apps {
 
 void add_measure_keys(core::Schema& schema) {
   schema.add_string_list("measure.analyses", {},
-                         "analyses of a sweep run at each measure point: eig, align, fluct ([]: training only)");
+                         "analyses of a sweep run at each measure point: eig, align, fluct, track ([]: training only)");
   schema.add_int_list("measure.epochs", {}, "epochs after which the analyses run ([]: at the end of training)",
                       {.min = 0});
+  schema.add_int_list("measure.steps", {}, "and after these global steps", {.min = 0});
+  schema.add_int("measure.log_points", 0,
+                 "and at this many steps spaced logarithmically from 1 to the end (dense early, sparse late)",
+                 {.min = 0});
 }
 
 bool MeasurePlan::analyses_at(index step) const {
@@ -56,8 +61,16 @@ MeasurePlan measure_plan(const core::Config& config, index steps_per_epoch, inde
     return steps;
   };
   plan.analysis_steps = epoch_steps("measure.epochs");
+  for (const auto step : config.get_int_list("measure.steps"))
+    if (step <= total_steps) plan.analysis_steps.push_back(step);
+  const index points = config.get_int("measure.log_points");
+  for (index i = 0; i < points && total_steps > 0; ++i) {  // round(T^(i/(n-1))): 1, ..., T
+    const double fraction = points == 1 ? 1.0 : static_cast<double>(i) / static_cast<double>(points - 1);
+    plan.analysis_steps.push_back(static_cast<index>(std::llround(std::pow(static_cast<double>(total_steps), fraction))));
+  }
   if (plan.analysis_steps.empty()) plan.analysis_steps.push_back(total_steps);
-  if (plan.analyses.empty()) plan.analysis_steps.clear();
+  // Without analyses there is nothing to measure, unless the valley path visits the points.
+  if (plan.analyses.empty() && !config.get_bool("valley.project")) plan.analysis_steps.clear();
   plan.checkpoints = epoch_steps("train.checkpoints");
   for (const auto step : config.get_int_list("train.checkpoint_steps"))
     if (step <= total_steps) plan.checkpoints.push_back(step);
@@ -72,7 +85,7 @@ MeasurePlan measure_plan(const core::Config& config, index steps_per_epoch, inde
 }
 
 const std::vector<std::string>& analysis_names() {
-  static const std::vector<std::string> names{"eig", "align", "fluct"};
+  static const std::vector<std::string> names{"eig", "align", "fluct", "track"};
   return names;
 }
 
@@ -80,6 +93,7 @@ Analysis find_analysis(const std::string& name) {
   if (name == "eig") return eig_analysis;
   if (name == "align") return align_analysis;
   if (name == "fluct") return fluct_analysis;
+  if (name == "track") return track_analysis;
   return nullptr;
 }
 

@@ -85,11 +85,7 @@ void probe_subspace(nn::DatasetEvaluator& evaluator, const nn::ParamSubset& subs
 
 void probe(const RunSetup& run, const train::Checkpoint& point, const comm::Communicator& world,
            const core::Logger& log) {
-  nn::DatasetEvaluator evaluator(*run.model, world,
-                                 data::rows(run.dataset.inputs, run.dataset.features, run.shard.begin, run.shard.end),
-                                 data::rows(data::targets_of(run.dataset), run.dataset.num_classes, run.shard.begin,
-                                            run.shard.end),
-                                 run.config.get_int("probe.batch_size"));
+  nn::DatasetEvaluator evaluator = shard_evaluator(run, world, run.config.get_int("probe.batch_size"));
   evaluator.set_parameters(point.params);
   log.info("probing the point after step " + std::to_string(point.step) + " (" + point.status + ")");
   log.info(format("mean loss L = %.10f   accuracy %.4f", evaluator.mean_loss(), evaluator.accuracy()));

@@ -4,6 +4,8 @@
 
 #include "apps/build_info.hpp"
 #include "apps/analyses.hpp"
+#include "apps/designed_noise.hpp"
+#include "apps/valley_path.hpp"
 #include "apps/measure.hpp"
 #include "backend/backend.hpp"
 #include "data/data_config.hpp"
@@ -24,6 +26,9 @@ core::Schema job_schema() {
   schema.add_int("probe.batch_size", 1000, "samples per batch in every probe product (bounds memory)", {.min = 1});
   add_measure_keys(schema);
   add_fluct_keys(schema);
+  add_track_keys(schema);
+  add_designed_noise_keys(schema);
+  add_valley_keys(schema);
   schema.add_string_list("probe.blocks", {"fc2.weight"},
                          "parameter blocks for the restricted products (together one subspace); [] skips them");
   return schema;
@@ -70,7 +75,26 @@ RunSetup prepare_run(core::Config config, const comm::Communicator& world, const
   log.info("model on " + backend->name() + ", parameters: " + std::to_string(model->num_params()) + "\n" +
            model->summary());
   const auto seed = static_cast<std::uint64_t>(config.get_int("seed"));
-  return {std::move(config), std::move(dataset), shard, std::move(backend), std::move(model), seed};
+  std::vector<double> targets = loss_targets(config, dataset);
+  return {std::move(config), std::move(dataset), shard, std::move(backend), std::move(model), seed, std::move(targets)};
+}
+
+std::vector<double> loss_targets(const core::Config& config, const data::Dataset& dataset) {
+  std::vector<double> targets = data::targets_of(dataset);
+  const double smoothing = config.get_double("model.label_smoothing");
+  if (smoothing == 0.0) return targets;
+  if (!dataset.targets.empty())
+    throw config.error("model.label_smoothing", "0 for regression data (" + dataset.name + " has no classes)");
+  nn::smooth_targets(targets, dataset.num_classes, smoothing);
+  return targets;
+}
+
+std::vector<double> RunSetup::shard_inputs() const {
+  return data::rows(dataset.inputs, dataset.features, shard.begin, shard.end);
+}
+
+std::vector<double> RunSetup::shard_targets() const {
+  return data::rows(targets, dataset.num_classes, shard.begin, shard.end);
 }
 
 train::Checkpoint starting_point(const RunSetup& run, const core::Logger& log) {
@@ -110,17 +134,22 @@ train::Checkpoint train_model(const RunSetup& run, const comm::Communicator& wor
 train::Trainer make_trainer(const RunSetup& run, const comm::Communicator& world, const core::Logger& log,
                             train::TrainSettings settings) {
   const auto& config = run.config;
-  const std::vector<double> targets = data::targets_of(run.dataset);
   const index classes = run.dataset.num_classes;
-  train::Shard shard{data::rows(run.dataset.inputs, run.dataset.features, run.shard.begin, run.shard.end),
-                     data::rows(targets, classes, run.shard.begin, run.shard.end), run.shard.begin, run.shard.size()};
+  train::Shard shard{run.shard_inputs(), run.shard_targets(), run.shard.begin, run.shard.size()};
+  if (config.get_string("train.noise.kind") == "designed" && !settings.perturb) {
+    // Shared ownership: the noise lives as long as the trainer's settings that call it.
+    auto noise = std::make_shared<DesignedNoise>(run, world, log);
+    settings.perturb = [noise](index step, const std::vector<double>& params, std::vector<double>& gradient) {
+      (*noise)(step, params, gradient);
+    };
+  }
   train::Trainer trainer(*run.model, world, std::move(settings), std::move(shard), log);
   if (config.get_bool("train.evaluate_test")) {
     const data::Dataset test = data::load_test_dataset(config, run.dataset);
     const auto range = comm::block_partition(test.count, world.rank(), world.size());
     log.info("test data: " + test.name + ", samples: " + std::to_string(test.count));
     trainer.add_test_data({data::rows(test.inputs, test.features, range.begin, range.end),
-                           data::rows(data::targets_of(test), classes, range.begin, range.end), range.begin,
+                           data::rows(loss_targets(config, test), classes, range.begin, range.end), range.begin,
                            range.size()});
   }
   return trainer;

@@ -25,7 +25,18 @@ struct RunSetup {
   std::shared_ptr<const backend::Backend> backend;
   std::unique_ptr<nn::Model> model;
   std::uint64_t seed = 0;
+  /// The targets every product and the training see, [count x classes] for all samples (global
+  /// rows): the data set's (one-hot labels or regression targets), label-smoothed per
+  /// model.label_smoothing.
+  std::vector<double> targets;
+  /// This rank's rows of the inputs and of `targets`.
+  [[nodiscard]] std::vector<double> shard_inputs() const;
+  [[nodiscard]] std::vector<double> shard_targets() const;
 };
+
+/// The targets a loss sees for `dataset` under `config` (model.label_smoothing applied to
+/// classification targets). Local.
+std::vector<double> loss_targets(const core::Config& config, const data::Dataset& dataset);
 
 /// args = {CONFIG, key=value...}. Collective over `world`.
 RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& schema,

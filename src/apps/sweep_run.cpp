@@ -8,6 +8,7 @@
 #include "apps/analyses.hpp"
 #include "apps/measure.hpp"
 #include "apps/run_setup.hpp"
+#include "apps/valley_path.hpp"
 #include "io/h5_file.hpp"
 #include "io/run_archive.hpp"
 #include "sweep/stop_signal.hpp"
@@ -55,6 +56,7 @@ class SweepRun {
         keep_state(state, "checkpoint");
         if (plan_.analyses_at(checkpoint)) analyse(state);
       }
+      if (setup_.config.get_bool("valley.project")) valley();
     } catch (const core::Interrupted& stop) {
       log_.info(std::string("stopped: ") + stop.what());
       publish("interrupted");
@@ -137,6 +139,31 @@ class SweepRun {
     }
   }
 
+  /// The projected path through the measure points (apps/valley_path.hpp), one segment.
+  void valley() {
+    if (archive_.has_segment("valley")) return;
+    std::vector<train::Checkpoint> states;
+    for (const index step : plan_.analysis_steps)
+      states.push_back(read_training_state(archive_.segment_path(state_segment(step)), checkpoint_group(step)));
+    const auto advance = [this](const train::Checkpoint& from, index step) {
+      train::Checkpoint state = trainer_.run(from, setup_.config.to_yaml(), step);
+      if (state.status == "interrupted") throw core::Interrupted("the bisection of the valley path was interrupted");
+      return state;
+    };
+    const ValleySettings settings = valley_settings(setup_.config);
+    const ValleyPath path = valley_path(setup_, group_, log_, states, advance, settings, stop_request());
+    io::AtomicFile segment = archive_.begin_segment("valley");
+    write_valley_path(segment.file(), "/valley", path, settings);
+    index connected = 0;
+    for (const auto& link : path.links) connected += link.connected ? 1 : 0;
+    write_headline(segment.file(), "/valley",
+                   {{"valley.links", static_cast<double>(path.links.size())},
+                    {"valley.connected", static_cast<double>(connected)},
+                    {"valley.bisections", static_cast<double>(path.bisections)}});
+    segment.commit();
+    publish("running");
+  }
+
   RunOutcome interrupt(const train::Checkpoint& state) {
     keep_state(state, "interrupt");
     publish("interrupted");
@@ -157,6 +184,8 @@ class SweepRun {
     file.write_attribute("/summary", "train_accuracy", state.train_accuracy);
     file.write_attribute("/summary", "test_loss", state.test_loss);
     file.write_attribute("/summary", "test_accuracy", state.test_accuracy);
+    if (archive_.has_segment("valley"))
+      io::write_attributes(file, "/summary", read_headline(archive_.segment_path("valley"), "/valley"));
     if (!plan_.analysis_steps.empty() && kind == "checkpoint") {
       const index last = plan_.analysis_steps.back();
       for (const auto& name : plan_.analyses)

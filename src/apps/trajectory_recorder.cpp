@@ -37,7 +37,29 @@ TrajectoryRecorder::TrajectoryRecorder(io::ParallelH5File& file, std::string gro
 
 void TrajectoryRecorder::start(const std::vector<double>& params) {
   const auto theta = subset_.restrict(layout_, params);
-  file_.write_replicated(group_ + "/theta_start", stats::project(comm_, frame_, {theta.data()}));
+  projected_before_ = stats::project(comm_, frame_, {theta.data()});
+  file_.write_replicated(group_ + "/theta_start", projected_before_);
+  origin_ = settings_.origin_at_start ? params : std::vector<double>(params.size(), 0.0);
+  origin_projected_ = settings_.origin_at_start ? projected_before_ : std::vector<double>(projected_before_.size(), 0.0);
+}
+
+void TrajectoryRecorder::accumulate(const std::vector<double>& before, const std::vector<double>& gradient,
+                                    const std::vector<double>& after, const double* projected) {
+  const double decay = settings_.weight_decay;
+  for (size_t j = 0; j < before.size(); ++j) {
+    sums_.theta_gradient += (before[j] - origin_[j]) * (gradient[j] + decay * before[j]);
+    sums_.step_squared += (after[j] - before[j]) * (after[j] - before[j]);
+  }
+  const index k = frame_.columns;
+  const double* velocity = projected + kVelocity * k;
+  const double* minibatch = projected + kGradient * k;
+  for (index i = 0; i < k; ++i) {
+    const double theta = projected_before_[static_cast<size_t>(i)];
+    sums_.theta_gradient_subspace += (theta - origin_projected_[static_cast<size_t>(i)]) * (minibatch[i] + decay * theta);
+    sums_.step_squared_subspace += velocity[i] * velocity[i];
+  }
+  std::copy(projected + kTheta * k, projected + (kTheta + 1) * k, projected_before_.begin());
+  ++sums_.steps;
 }
 
 void TrajectoryRecorder::record(const std::vector<double>& before, const std::vector<double>& gradient,
@@ -60,6 +82,7 @@ void TrajectoryRecorder::record(const std::vector<double>& before, const std::ve
   }
   const auto projected = stats::project(comm_, frame_, vectors);  // row j: vector j's projections
   const index k = frame_.columns;
+  accumulate(before, gradient, after, projected.data());
   for (size_t slot = 0; slot < vectors.size(); ++slot) append(datasets_[slot], projected.data() + slot * k);
   auto keep = [&](std::vector<double>& into, Slot slot) {
     const double* row = projected.data() + slot * k + columns_.begin;

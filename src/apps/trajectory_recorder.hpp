@@ -20,6 +20,18 @@ struct RecorderSettings {
   index steps = 0;        ///< T, steps of the window
   index stride = 1;       ///< the full-batch gradient (and the noise) every `stride` steps; 0: never
   index chunk_rows = 256; ///< rows per write (and per chunk of the datasets)
+  double weight_decay = 0.0;  ///< the L2 coefficient: ∇L_B of the stationarity check includes it
+  bool origin_at_start = false;  ///< θ of the stationarity check from θ_K instead of 0
+};
+
+/// The fluctuation-dissipation check of SCIENCE.md Study 3 over the window: O_L = ⟨θ·∇L_B⟩ and
+/// O_R = (1+μ)/(2η)·⟨|θ_{k+1} − θ_k|²⟩ (= η(1+μ)/2·⟨m·m⟩ for the momentum buffer m, no
+/// dampening), in the full space and in the span of the eigenvectors; stationary iff O_L/O_R = 1.
+/// These are sums over the recorded steps; the caller divides and scales.
+struct StationarySums {
+  double theta_gradient = 0.0, step_squared = 0.0;  ///< Σ θ·∇L_B, Σ |Δθ|²  (full space)
+  double theta_gradient_subspace = 0.0, step_squared_subspace = 0.0;  ///< the same projected
+  index steps = 0;
 };
 
 /// This rank's directions [begin, begin + count) of the recorded arrays, row-major [rows x count].
@@ -51,6 +63,7 @@ class TrajectoryRecorder {
   void finish();
 
   [[nodiscard]] const RecordedColumns& columns() const noexcept { return columns_; }
+  [[nodiscard]] const StationarySums& stationarity() const noexcept { return sums_; }
 
  private:
   struct Dataset {
@@ -59,6 +72,9 @@ class TrajectoryRecorder {
     std::vector<double> pending;  ///< this rank's columns of the buffered rows
   };
   void append(Dataset& dataset, const double* row);
+  /// The stationarity sums of one step (`projected`: the step's rows theta, velocity, gradient).
+  void accumulate(const std::vector<double>& before, const std::vector<double>& gradient,
+                  const std::vector<double>& after, const double* projected);
   void flush(Dataset& dataset);
 
   io::ParallelH5File& file_;
@@ -70,6 +86,9 @@ class TrajectoryRecorder {
   const comm::Communicator& comm_;
   RecorderSettings settings_;
   RecordedColumns columns_;
+  StationarySums sums_;
+  std::vector<double> origin_, origin_projected_;  ///< the check's origin, full and projected
+  std::vector<double> projected_before_;            ///< V^T θ_k of the current step
   std::vector<Dataset> datasets_;  ///< theta, velocity, gradient[, full_gradient, noise]
   index step_ = 0;
 };

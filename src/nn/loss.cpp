@@ -46,4 +46,13 @@ std::unique_ptr<Loss> make_loss(const std::string& name) {
   throw core::Error("unknown loss '" + name + "': expected cross_entropy, mse or softmax_mse");
 }
 
+void smooth_targets(std::vector<double>& targets, index classes, double epsilon) {
+  HC_CHECK(epsilon >= 0.0 && epsilon < 1.0, core::Error,
+           "label smoothing " + std::to_string(epsilon) + ": expected 0 <= epsilon < 1");
+  HC_CHECK(classes > 0 && targets.size() % static_cast<size_t>(classes) == 0, core::DimensionMismatch,
+           "targets are not rows of " + std::to_string(classes) + " classes");
+  if (epsilon == 0.0) return;
+  for (auto& t : targets) t = (1.0 - epsilon) * t + epsilon / static_cast<double>(classes);
+}
+
 }  // namespace hesscov::nn

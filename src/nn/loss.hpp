@@ -3,6 +3,7 @@
 // rows for classification). The mean training loss is L = (1/N) sum_n l(z_n, t_n).
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "backend/backend.hpp"
 
@@ -30,5 +31,10 @@ class Loss {
 /// "cross_entropy": softmax cross-entropy; "mse": 1/2 ||z - t||^2; "softmax_mse":
 /// 1/2 ||softmax(z) - t||^2. Throws core::Error naming the value otherwise.
 std::unique_ptr<Loss> make_loss(const std::string& name);
+
+/// Label smoothing (SCIENCE.md Study 3): each row of one-hot targets [rows x classes] becomes
+/// (1 - epsilon) t + epsilon / classes, a distribution the cross-entropy kernel takes as it is.
+/// 0 <= epsilon < 1 (core::Error otherwise); epsilon = 0 leaves the targets unchanged. Local.
+void smooth_targets(std::vector<double>& targets, index classes, double epsilon);
 
 }  // namespace hesscov::nn

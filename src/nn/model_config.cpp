@@ -131,6 +131,10 @@ void add_model_keys(core::Schema& schema) {
                          "quadratic: per-sample gradient-noise variances c_1..c_P (one per eigenvalue; 0 where "
                          "lambda_i = 0)",
                          {.min = 0});
+  schema.add_double("model.label_smoothing", 0.0,
+                    "label smoothing epsilon of classification targets: (1 - epsilon) one_hot + epsilon / classes "
+                    "(cross-entropy with smoothing, SCIENCE.md Study 3)",
+                    {.min = 0.0, .max = 1.0, .max_exclusive = true});
   schema.add_bool("model.bias", false, "Linear and Conv2d layers have a bias (the alignment study uses none)");
   schema.add_choice("model.activation", "relu", {"relu", "tanh", "identity"}, "hidden activation");
   schema.add_choice("model.loss", "cross_entropy", {"cross_entropy", "mse", "softmax_mse"},

@@ -143,4 +143,22 @@ SpectralDensity slq(Mat A, index probes, index lanczos_steps, std::uint64_t seed
   return result;
 }
 
+std::pair<double, double> SpectralDensity::log_determinant_above(double threshold) const {
+  HC_CHECK(threshold > 0.0, core::Error, "the log pseudo-determinant needs a threshold > 0");
+  HC_CHECK(!rules.empty(), core::Error, "the spectral density has no probes");
+  std::vector<double> per_probe;
+  for (const auto& rule : rules) {
+    double sum = 0.0;
+    for (size_t k = 0; k < rule.nodes.size(); ++k)
+      if (rule.nodes[k] > threshold) sum += rule.weights[k] * std::log(rule.nodes[k]);
+    per_probe.push_back(static_cast<double>(dimension) * sum);
+  }
+  double mean = 0.0;
+  for (const double x : per_probe) mean += x / static_cast<double>(per_probe.size());
+  if (per_probe.size() < 2) return {mean, std::nan("")};
+  double sum = 0.0;
+  for (const double x : per_probe) sum += (x - mean) * (x - mean);
+  return {mean, std::sqrt(sum / static_cast<double>(per_probe.size() - 1) / static_cast<double>(per_probe.size()))};
+}
+
 }  // namespace hesscov::spectral

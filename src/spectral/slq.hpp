@@ -9,6 +9,7 @@
 #include <petscmat.h>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "backend/types.hpp"
@@ -45,6 +46,12 @@ struct SpectralDensity {
   /// equals v^T A^p v exactly (to round-off) when p <= 2m - 1 for that rule's m nodes, so its error
   /// is then Hutchinson's. Requires p >= 0 (core::Error otherwise). Local.
   [[nodiscard]] double moment(int p) const;
+  /// n (1/probes) sum_probes sum_k w_k 1{theta_k > threshold} log theta_k: an estimate of
+  /// sum_{lambda_i > threshold} log lambda_i, the log pseudo-determinant above the threshold
+  /// (threshold > 0; core::Error otherwise), and its standard error over the probes (NaN with one
+  /// probe). The Gauss rules smear the bulk, so eigenvalues near the threshold are counted in part.
+  /// Local.
+  [[nodiscard]] std::pair<double, double> log_determinant_above(double threshold) const;
 };
 
 /// Runs `probes` Lanczos processes of min(lanczos_steps, n) steps with full reorthogonalisation

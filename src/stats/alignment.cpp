@@ -31,32 +31,6 @@ FrameCovariance describe(std::vector<double> matrix, index k, double k_eff, cons
   return result;
 }
 
-/// tr(HC), tr(H^2), tr(C^2) by Rademacher probes: z^T H C z = (Hz).(Cz) with H, C symmetric.
-CosineSimilarity cosine_similarity(nn::DatasetEvaluator& evaluator, const nn::ParamSubset& subset,
-                                   const AlignmentOptions& options) {
-  CosineSimilarity cosine;
-  cosine.probes = options.cosine_probes;
-  const core::CounterRng rng(options.seed, "align/cosine_probes");
-  const index p = subset.size();
-  std::vector<double> z(static_cast<size_t>(p));
-  for (index probe = 0; probe < options.cosine_probes; ++probe) {
-    for (index i = 0; i < p; ++i) z[static_cast<size_t>(i)] = rng.bits(static_cast<std::uint64_t>(probe * p + i)) & 1U ? 1.0 : -1.0;
-    const auto hz = evaluator.curvature_product(subset, nn::Curvature::hessian, z);
-    auto cz = evaluator.covariance_product(subset, z, options.centered);
-    for (auto& value : cz) value *= options.scale;
-    const int n = static_cast<int>(p);
-    cosine.trace_hc += cblas_ddot(n, hz.data(), 1, cz.data(), 1);
-    cosine.trace_h2 += cblas_ddot(n, hz.data(), 1, hz.data(), 1);
-    cosine.trace_c2 += cblas_ddot(n, cz.data(), 1, cz.data(), 1);
-  }
-  const double count = static_cast<double>(options.cosine_probes);
-  cosine.trace_hc /= count;
-  cosine.trace_h2 /= count;
-  cosine.trace_c2 /= count;
-  cosine.value = cosine.trace_hc / std::sqrt(cosine.trace_h2 * cosine.trace_c2);
-  return cosine;
-}
-
 void report(const AlignmentProgress& progress, const std::string& line) {
   if (progress) progress(line);
 }
@@ -72,6 +46,49 @@ std::vector<ProjectedMoments> project(nn::DatasetEvaluator& evaluator, const Fra
 }
 
 }  // namespace
+
+CosineSimilarity cosine_similarity(nn::DatasetEvaluator& evaluator, const nn::ParamSubset& subset, index probes,
+                                   std::uint64_t seed, bool centered, double scale) {
+  HC_CHECK(probes >= 1, core::Error, "the cosine similarity needs at least one probe");
+  CosineSimilarity cosine;
+  cosine.probes = probes;
+  const core::CounterRng rng(seed, "align/cosine_probes");
+  const index p = subset.size();
+  std::vector<double> z(static_cast<size_t>(p)), hc, h2, c2;  // per-probe estimates
+  for (index probe = 0; probe < probes; ++probe) {
+    for (index i = 0; i < p; ++i) z[static_cast<size_t>(i)] = rng.bits(static_cast<std::uint64_t>(probe * p + i)) & 1U ? 1.0 : -1.0;
+    const auto hz = evaluator.curvature_product(subset, nn::Curvature::hessian, z);
+    auto cz = evaluator.covariance_product(subset, z, centered);
+    for (auto& value : cz) value *= scale;
+    const int n = static_cast<int>(p);
+    hc.push_back(cblas_ddot(n, hz.data(), 1, cz.data(), 1));  // z^T H C z = (Hz).(Cz), H and C symmetric
+    h2.push_back(cblas_ddot(n, hz.data(), 1, hz.data(), 1));
+    c2.push_back(cblas_ddot(n, cz.data(), 1, cz.data(), 1));
+  }
+  auto mean_without = [&](const std::vector<double>& x, index skip) {
+    double sum = 0.0;
+    for (index j = 0; j < probes; ++j)
+      if (j != skip) sum += x[static_cast<size_t>(j)];
+    return sum / static_cast<double>(skip < 0 ? probes : probes - 1);
+  };
+  auto ratio = [&](index skip) {
+    return mean_without(hc, skip) / std::sqrt(mean_without(h2, skip) * mean_without(c2, skip));
+  };
+  cosine.trace_hc = mean_without(hc, -1);
+  cosine.trace_h2 = mean_without(h2, -1);
+  cosine.trace_c2 = mean_without(c2, -1);
+  cosine.value = ratio(-1);
+  cosine.standard_error = std::nan("");
+  if (probes >= 2) {  // delete-one jackknife over the probes: the ratio of means is biased, its spread is not
+    std::vector<double> leave(static_cast<size_t>(probes));
+    double mean = 0.0;
+    for (index j = 0; j < probes; ++j) mean += (leave[static_cast<size_t>(j)] = ratio(j)) / static_cast<double>(probes);
+    double sum = 0.0;
+    for (const double value : leave) sum += (value - mean) * (value - mean);
+    cosine.standard_error = std::sqrt(static_cast<double>(probes - 1) / static_cast<double>(probes) * sum);
+  }
+  return cosine;
+}
 
 SampleRows awd_rows(const nn::Model& model, const nn::ParamSubset& subset, const PerSampleOptions& options) {
   return [&model, subset, options](const nn::Batch& batch, nn::Workspace& workspace, const double* params,
@@ -133,7 +150,8 @@ AlignmentResult analyse_alignment(nn::DatasetEvaluator& evaluator, const nn::Par
     baseline_m.push_back(result.baselines.back().mean_offdiagonal);
   }
   if (!baseline_m.empty()) result.baseline_m = summarize(baseline_m);
-  if (options.cosine_probes > 0) result.cosine = cosine_similarity(evaluator, subset, options);
+  if (options.cosine_probes > 0)
+    result.cosine = cosine_similarity(evaluator, subset, options.cosine_probes, options.seed, options.centered, options.scale);
   return result;
 }
 

@@ -46,7 +46,15 @@ struct CosineSimilarity {
   double value = 0.0;        ///< tr(HC) / sqrt(tr(H^2) tr(C^2))
   double trace_hc = 0.0, trace_h2 = 0.0, trace_c2 = 0.0;  ///< the probe estimates
   index probes = 0;
+  double standard_error = 0.0;  ///< delete-one jackknife over the probes (NaN with one probe)
 };
+
+/// tr(HC)/sqrt(tr(H^2) tr(C^2)) of the Hessian and the (centered or not, times `scale`) noise
+/// covariance on `subset`, each trace by the same `probes` Rademacher probes z (stream
+/// "align/cosine_probes" of `seed`): z^T H C z = (Hz).(Cz). One H product and one C product per
+/// probe. Collective over the evaluator's communicator.
+CosineSimilarity cosine_similarity(nn::DatasetEvaluator& evaluator, const nn::ParamSubset& subset, index probes,
+                                   std::uint64_t seed, bool centered, double scale);
 
 struct AlignmentResult {
   index k = 0;

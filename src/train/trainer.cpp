@@ -69,6 +69,7 @@ bool Trainer::step(Checkpoint& state, Sgd& sgd) {
   std::vector<double> gradient = gradient_.to_host();
   comm_.allreduce_sum(gradient.data(), static_cast<index>(gradient.size()));
   if (!all_finite(gradient)) return false;
+  if (settings_.perturb) settings_.perturb(state.step, state.params, gradient);
   std::vector<double> before;
   if (settings_.on_step) before = state.params;
   sgd.step(state.params, gradient, settings_.schedule.rate(state.step / sampler_.steps_per_epoch()));

@@ -35,6 +35,10 @@ struct TrainSettings {
   /// "interrupted" (a preemption signal, say). Collective: every rank of the communicator must
   /// return the same answer for the same step. Empty: never stop.
   std::function<bool(index)> should_stop;
+  /// Called at every step k with θ_k and the reduced minibatch gradient, which it may change in
+  /// place before the update (designed noise: GD plus injected Gaussian noise). Host vectors, the
+  /// same on every rank; collective (every rank at every step). Empty: the gradient as computed.
+  std::function<void(index, const std::vector<double>&, std::vector<double>&)> perturb;
   /// Called after every step with the step's index k, the parameters θ_k it started from, the
   /// reduced minibatch gradient g_k it used (of the loss without the L2 term) and the parameters
   /// θ_{k+1} it produced (trajectory recording, `hesscov fluct`). Host vectors, the same on every

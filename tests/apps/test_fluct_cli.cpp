@@ -161,6 +161,29 @@ TEST_F(FluctCli, VelocityVarianceAgreesWithTheExactTheory) {
   for (index i = 0; i < kFeatures; ++i) EXPECT_NEAR(recorded[i] / predicted[i], 1.0, 0.02) << i;
 }
 
+TEST_F(FluctCli, StationaryWindowSatisfiesTheFluctuationDissipationRelation) {
+  // A stationary process keeps E|θ|² constant: ⟨θ·∇L_B⟩ = (1+μ)/(2η)⟨|Δθ|²⟩ (SCIENCE.md Study 3).
+  ASSERT_EQ(statuses_[0], 0) << outputs_[0];
+  const io::H5File archive = io::H5File::open_read(file(1));
+  EXPECT_NEAR(archive.read_double("fluct/stationarity@ratio"), 1.0, 0.01);
+  EXPECT_NEAR(archive.read_double("fluct/stationarity@ratio_subspace"), 1.0, 0.01);
+  // The subspace sums from the recorded arrays: θ_k is the previous row (theta_start first).
+  const auto theta = archive.read_matrix("fluct/theta"), gradient = archive.read_matrix("fluct/gradient");
+  const auto velocity = archive.read_matrix("fluct/velocity");
+  const auto start = archive.read_vector("fluct/theta_start");
+  double left = 0.0, right = 0.0;
+  for (std::int64_t t = 0; t < theta.rows; ++t)
+    for (std::int64_t i = 0; i < theta.cols; ++i) {
+      const double before = t == 0 ? start[i] : theta.values[(t - 1) * theta.cols + i];
+      left += before * gradient.values[t * theta.cols + i];  // no weight decay, origin 0
+      right += velocity.values[t * theta.cols + i] * velocity.values[t * theta.cols + i];
+    }
+  left /= static_cast<double>(theta.rows);
+  right *= (1.0 + 0.0) / (2.0 * kRate) / static_cast<double>(theta.rows);
+  EXPECT_NEAR(archive.read_double("fluct/stationarity@o_left_subspace"), left, 1e-9 * std::abs(left));
+  EXPECT_NEAR(archive.read_double("fluct/stationarity@o_right_subspace"), right, 1e-9 * right);
+}
+
 TEST_F(FluctCli, TwoRanksRecordTheSameWindow) {
   ASSERT_EQ(statuses_[1], 0) << outputs_[1];
   const io::H5File one = io::H5File::open_read(file(1)), two = io::H5File::open_read(file(2));

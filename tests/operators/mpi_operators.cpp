@@ -17,15 +17,11 @@
 #include "operators/petsc_check.hpp"
 #include "spectral/eigen_solver.hpp"
 #include "support/reference.hpp"
+#include "support/slepc_environment.hpp"
 
 namespace hesscov::testing {
 namespace {
 
-class SlepcEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override { HC_PETSC(SlepcInitializeNoArguments()); }
-  void TearDown() override { HC_PETSC(SlepcFinalize()); }
-};
 const auto* const kSlepc = ::testing::AddGlobalTestEnvironment(new SlepcEnvironment);
 
 /// A small problem sharded over `comm`: evaluator over this rank's samples.
