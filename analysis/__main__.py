@@ -50,10 +50,25 @@ def cmd_tables(args):
     return 0
 
 
+def _only(args):
+    """The --only set, or None; exits 2 naming an unknown figure."""
+    if not getattr(args, "only", None):
+        return None
+    from .figures import RUN_FIGURE_NAMES, SWEEP_FIGURE_NAMES
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    unknown = only - set(RUN_FIGURE_NAMES) - set(SWEEP_FIGURE_NAMES)
+    if unknown:
+        print(f"error: --only {','.join(sorted(unknown))}: no such figure (figures: "
+              f"{', '.join(RUN_FIGURE_NAMES)}; sweep figures: {', '.join(SWEEP_FIGURE_NAMES)})", file=sys.stderr)
+        sys.exit(2)
+    return only
+
+
 def cmd_figures(args):
     from .figures import collapse_notes, representatives, run_figures, sweep_figures
     from .reader import open_sweep
     out = args.out
+    only = _only(args)
     with open_sweep(args.archive) as sweep:
         index = sweep.path if sweep.format == "hesscov-index" else None
         if args.run is not None:
@@ -70,22 +85,24 @@ def cmd_figures(args):
                 print(f"note: {run.label()} is incomplete ({run.archive}, status {run.status}); "
                       f"drawing what it has committed")
             folder = os.path.join(out, run.run_id) if len(runs) > 1 or index else out
-            made, run_notes = run_figures(run, folder, step=args.step, index=index)
+            made, run_notes = run_figures(run, folder, step=args.step, index=index, only=only)
             notes += run_notes
             for name, paths, _ in made:
                 made_any += paths
         for line in collapse_notes(notes):
             print("note: " + line)
         if index and args.run is None:
-            made, _ = sweep_figures(sweep, os.path.join(out, "sweep"))
+            made, _ = sweep_figures(sweep, os.path.join(out, "sweep"), only=only)
             for _, paths, _ in made:
                 made_any += paths
     for path in made_any:
         print(f"wrote {path}")
     if not made_any:
         from .reader import ArchiveError
+        what = ", ".join(r.run_id for r in runs) if len(runs) <= 3 else f"{len(runs)} runs"
         raise ArchiveError(f"{args.archive}: no figure could be made (no align, eig or fluct analysis "
-                           f"in {'the chosen run' if args.run is not None else 'any finished run'})")
+                           f"{'in ' + what if runs else 'in a finished run'}"
+                           f"{'' if only is None else ' among --only ' + ','.join(sorted(only))})")
     return 0
 
 
@@ -95,7 +112,7 @@ def cmd_report(args):
     with open_sweep(args.index) as sweep:
         for line in sweep.listing():
             print(line)
-        written = build_report(sweep, args.out, all_runs=args.all_runs)
+        written = build_report(sweep, args.out, all_runs=args.all_runs, only=_only(args))
     print(f"wrote {len(written)} files under {args.out}: {os.path.join(args.out, 'index.md')}, "
           f"{os.path.join(args.out, 'index.html')}")
     return 0
@@ -124,12 +141,15 @@ def parser():
     p.add_argument("--step", type=int, help="the checkpoint step (default: each analysis's last)")
     p.add_argument("--all-runs", action="store_true", help="with an index: every finished run, "
                    "not only the first seed of each configuration")
+    p.add_argument("--only", help="comma-separated figure names (cv-heatmap, correlation, power-law, per-sample, "
+                   "suppression, noise-autocorrelation, fluctuations, spectrum, trace, sampling)")
     p.add_argument("--out", default="figures", help="output folder (default: figures)")
     p.set_defaults(func=cmd_figures)
     p = sub.add_parser("report", help="every table and figure in a folder with index.md and index.html")
     p.add_argument("index")
     p.add_argument("--out", required=True)
     p.add_argument("--all-runs", action="store_true", help="figures of every finished run")
+    p.add_argument("--only", help="comma-separated figure names, as for figures")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("fluctuations", help="Study 2's four-panel figure of one fluctuation window")
     from .fluctuations import add_arguments

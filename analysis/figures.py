@@ -114,28 +114,33 @@ class Provenance:
                 "Creator": f"hesscov analysis {__version__} (matplotlib {matplotlib.__version__})"}
 
 
-def _plain_log_label(value, _position=None):
-    """Tick label of a short log axis: 1, 2, 3 and 5 times a power of ten, in plain digits."""
-    if value <= 0:
-        return ""
-    exponent = np.floor(np.log10(value) + 1e-9)
-    lead = value / 10 ** exponent
-    if min(abs(lead - d) for d in (1, 2, 3, 5)) > 1e-6:
-        return ""
-    return f"{value:.3g}"
+def _plain_log_labels(digits):
+    """Tick labels of a short log axis: `digits` × a power of ten, in plain digits."""
+    def label(value, _position=None):
+        if value <= 0:
+            return ""
+        exponent = np.floor(np.log10(value) + 1e-9)
+        lead = value / 10 ** exponent
+        if min(abs(lead - d) for d in digits) > 1e-6:
+            return ""
+        return f"{value:.3g}"
+    return label
 
 
 def _label_short_log_axes(fig):
-    """Log axes spanning under two decades get plain labels at 1, 2, 3, 5 × 10^n (else they show one or none)."""
+    """Log axes spanning under two decades get plain labels (1, 2, 3, 5 × 10^n; every digit under one
+    decade), where matplotlib would show one label or none."""
     from matplotlib.ticker import FuncFormatter
     for axis in fig.axes:
         for which, scale, limits in (("x", axis.get_xscale(), axis.get_xlim()), ("y", axis.get_yscale(), axis.get_ylim())):
             if scale != "log" or min(limits) <= 0:
                 continue
-            if np.log10(max(limits) / min(limits)) < 2:
+            decades = np.log10(max(limits) / min(limits))
+            if decades < 2:
+                digits = range(1, 10) if decades < 0.8 else (1, 2, 3, 5) if decades < 1.4 else (1, 2, 5)
                 target = axis.xaxis if which == "x" else axis.yaxis
-                target.set_major_formatter(FuncFormatter(_plain_log_label))
-                target.set_minor_formatter(FuncFormatter(_plain_log_label))
+                target.set_major_formatter(FuncFormatter(_plain_log_labels(digits)))
+                target.set_minor_formatter(FuncFormatter(_plain_log_labels(digits)))
 
 
 def finish(fig, prov, title):
@@ -347,12 +352,12 @@ def fig_spectrum(run, point, base, index=None):
             lam_unit = units(point.eig[op]["largest/values"]) if "largest/values" in point.eig[op] else None
             if "largest/values" in point.eig[op]:
                 top = point.eig[op]["largest/values"][()]
-                axis.plot(top, np.full(len(top), density.max() * 2), "|", color="C3", ms=8,
-                          label=f"top {len(top)} eigenvalues")
+                axis.vlines(top, 0, 0.06, transform=axis.get_xaxis_transform(), color="C3", lw=1,
+                            label=f"top {len(top)} eigenvalues (SLEPc)")
         axis.set_xlabel(label("λ", lam_unit))
         axis.set_ylabel(label("density of states", f"1/({lam_unit})" if lam_unit else None))
         axis.set_title("SLQ spectral density (Gaussian-broadened Gauss rules)", fontsize=10)
-        axis.legend(fontsize=8)
+        axis.legend(fontsize=8, loc="upper right")
     title = f"Hessian spectrum at step {point.step}"
     return save(fig, base, Provenance.of(run, point, k, index), title)
 
@@ -427,10 +432,25 @@ def fig_suppression(run, point, base, index=None):
 
 # ----------------------------------------------------------------------------- trace over training
 
+def _track_trace(point, series):
+    """The track analysis's Hessian trace (track/trace@value, Study 3) of one point into `series`."""
+    track = point.track
+    if track is None or "trace" not in track or "value" not in track["trace"].attrs:
+        return
+    steps, values, errors, info = series.setdefault("hessian", ([], [], [], {}))
+    info.setdefault("units", attr(track["trace"], "units", None))
+    info["blocks"] = attr(track, "eig.blocks", info.get("blocks", ""))
+    steps.append(point.step)
+    values.append(attr(track["trace"], "value"))
+    errors.append(attr(track["trace"], "standard_error", float("nan")))
+
+
 def trace_series(run):
-    """{operator: (steps, values, standard errors)} of eig/<op>/trace@value over the run's checkpoints."""
+    """{operator: (steps, values, standard errors)} of eig/<op>/trace@value, and of track/trace@value
+    (the Hessian's), over the run's checkpoints."""
     series = {}
     for point in run.points():
+        _track_trace(point, series)
         for op, group in point.eig.items():
             if "trace" in group and "value" in group["trace"].attrs:
                 steps, values, errors, info = series.setdefault(op, ([], [], [], {}))
@@ -452,21 +472,42 @@ def fig_trace(runs, base, archive, software, index=None, labels=None):
     fig, axis = plt.subplots(figsize=(7.2, 4.8))
     steps_all = set()
     unit, blocks = None, ""
-    for i, (run, series) in enumerate(found):
+    # Runs of one configuration (labels "<configuration>, seed <s>") share a colour and one legend entry.
+    groups, colours = {}, {}
+    for run, _ in found:
+        name = (labels or {}).get(run.run_id, run.run_id)
+        groups.setdefault(name.rsplit(", seed ", 1)[0] if ", seed " in name else name, []).append(run.run_id)
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for i, (group, members) in enumerate(groups.items()):
+        for run_id in members:
+            colours[run_id] = (cycle[i % len(cycle)], group, run_id == members[0], len(members))
+    for run, series in found:
+        colour, group, first, count = colours[run.run_id]
         for op, (steps, values, errors, info) in series.items():
             unit = info.get("units") or unit
             blocks = info.get("blocks") or blocks
-            name = (labels or {}).get(run.run_id, run.run_id)
             errors = np.where(np.isfinite(errors), errors, 0)
-            axis.errorbar(steps, values, yerr=errors, fmt="o-", ms=3, capsize=2, lw=1,
-                          label=f"{name}: tr {op}" if len(series) > 1 or len(found) > 1 else f"tr {op}")
+            if count > 1:
+                text = f"{group} ({count} seeds): tr {op}" if first else None
+            else:
+                name = (labels or {}).get(run.run_id, run.run_id)
+                text = f"{name}: tr {op}" if len(series) > 1 or len(found) > 1 else f"tr {op}"
+            axis.errorbar(steps, values, yerr=errors, fmt="o-", ms=3, capsize=2, lw=1, color=colour,
+                          alpha=0.8 if count > 1 else 1.0, label=text)
             steps_all.update(steps)
     axis.set_xlabel("SGD step")
+    positive = [step for step in steps_all if step > 0]
+    if positive and max(positive) >= 100 * min(positive):  # log-spaced measure points
+        if 0 in steps_all:
+            axis.set_xscale("symlog", linthresh=1)
+        else:
+            axis.set_xscale("log")
     where = f" on {blocks}" if blocks and blocks != "[]" else ""
     axis.set_ylabel(label(f"trace{where} (Hutch++, ± standard error)", unit))
-    axis.legend(fontsize=7, ncol=1 + len(found) // 8)
+    axis.legend(fontsize=7, ncol=1 + len(groups) // 8)
     ops = sorted({op for _, s in found for op in s})
-    title = f"Trace of the {'/'.join(ops)} over training"
+    names = {"hessian": "Hessian", "ggn": "GGN", "covariance": "noise covariance C"}
+    title = f"Trace of the {'/'.join(names.get(op, op) for op in ops)} over training"
     prov = Provenance(archive, software, [run.run_id for run, _ in found], sorted(steps_all), None, index)
     return save(fig, base, prov, title)
 
@@ -634,10 +675,22 @@ RUN_FIGURES = (
 )
 
 
-def run_figures(run, out, step=None, index=None):
-    """Every figure the run's data allow, in out/; returns [(name, [paths], caption)], [(run id, note)]."""
+RUN_FIGURE_NAMES = tuple(f[0] for f in RUN_FIGURES) + ("spectrum", "trace")
+SWEEP_FIGURE_NAMES = ("trace", "sampling")
+
+
+def wanted(name, only):
+    """Whether figure `name` (e.g. sampling-2) is among `only` (None: all)."""
+    return only is None or name in only or name.split("-")[0] in only and name.split("-")[-1].isdigit()
+
+
+def run_figures(run, out, step=None, index=None, only=None):
+    """Every figure the run's data allow (or those named in `only`), in out/;
+    returns [(name, [paths], caption)], [(run id, note)]."""
     made, notes = [], []
     for name, analysis, function, requires in RUN_FIGURES:
+        if not wanted(name, only):
+            continue
         try:
             point = run.point(analysis, step)
         except MissingData:
@@ -654,14 +707,15 @@ def run_figures(run, out, step=None, index=None):
             notes.append((run.run_id, f"{name} figure skipped: {error}"))
     # the spectrum: at the chosen step, or the last point with any eigenvalues
     candidates = [p for p in run.points() if (step is None or p.step == step) and spectrum_sources(p)[0]]
-    if candidates:
+    if candidates and wanted("spectrum", only):
         point = candidates[-1]
         try:
             made.append(("spectrum", fig_spectrum(run, point, os.path.join(out, "spectrum"), index),
                          f"spectrum, step {point.step}"))
         except MissingData as error:
             notes.append((run.run_id, f"spectrum figure skipped: {error}"))
-    paths = fig_trace([run], os.path.join(out, "trace"), run.path, run.software, index)
+    paths = fig_trace([run], os.path.join(out, "trace"), run.path, run.software, index) \
+        if wanted("trace", only) else None
     if paths:
         made.append(("trace", paths, "trace over training"))
     return made, notes
@@ -677,7 +731,7 @@ def collapse_notes(notes):
     return [f"{text} (run{'s' if len(runs[text]) > 1 else ''} {', '.join(runs[text])})" for text in order]
 
 
-def sweep_figures(sweep, out, log=print):
+def sweep_figures(sweep, out, log=print, only=None):
     """The figures that combine runs: trace over training, epoch vs replacement sampling."""
     made, notes = [], []
     runs = sweep.usable()
@@ -687,14 +741,14 @@ def sweep_figures(sweep, out, log=print):
         for run in config.runs:
             labels[run.run_id] = (config.label() + f", seed {run.seed}") if config.values else f"seed {run.seed}"
     paths = fig_trace(runs, os.path.join(out, "trace"), sweep.path, sweep.software,
-                      labels=labels) if runs else None
+                      labels=labels) if runs and wanted("trace", only) else None
     if paths:
         made.append(("trace", paths, "trace over training, every run"))
-    else:
+    elif wanted("trace", only):
         notes.append("no run records the Hessian trace (eig/<op>/trace@value at its checkpoints, "
                      "eig.trace_probes > 0 with measure.analyses: [eig]): the trace figure is skipped")
     fluct_configs = [c for c in configurations if c.runs[0].last("fluct") is not None]
-    for i, pair in enumerate(sampling_pairs(fluct_configs)):
+    for i, pair in enumerate(sampling_pairs(fluct_configs) if wanted("sampling", only) else []):
         try:
             name = f"sampling-{i + 1}"
             made.append((name, fig_sampling(pair, os.path.join(out, name), sweep.path, sweep.software),

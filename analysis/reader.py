@@ -40,7 +40,7 @@ INDEX_FORMAT = "hesscov-index"
 RUN_FORMAT = "hesscov-run"
 JOB_FORMATS = ("hesscov-align-1", "hesscov-eig-1", "hesscov-fluct-1", "hesscov-checkpoint-1")
 FORMATS = (INDEX_FORMAT, RUN_FORMAT) + JOB_FORMATS
-ANALYSES = ("align", "eig", "fluct")
+ANALYSES = ("align", "eig", "fluct", "track")
 
 
 class ArchiveError(Exception):
@@ -164,13 +164,14 @@ def open_sweep(path):
 class Point:
     """One measure point: the analyses recorded at a step (any of them may be absent)."""
 
-    def __init__(self, step, epoch=None, group=None, align=None, eig=None, fluct=None):
+    def __init__(self, step, epoch=None, group=None, align=None, eig=None, fluct=None, track=None):
         self.step = step
         self.epoch = epoch
         self.group = group          # /checkpoints/step_<k> of a run file, else None
         self.align = align          # the align group or None
         self.eig = eig or {}        # operator -> eig/<operator> group
         self.fluct = fluct          # the fluct group or None
+        self.track = track          # the track group (Study 3) or None
 
     def has(self, analysis):
         return bool(getattr(self, analysis))
@@ -301,6 +302,7 @@ class Run:
                 point = Point(step, attr(group, "epoch"), group)
                 point.align = _safe_get(group, "align")
                 point.fluct = _safe_get(group, "fluct")
+                point.track = _safe_get(group, "track")
                 eig = _safe_get(group, "eig")
                 if eig is not None:
                     point.eig = {op: eig[op] for op in eig if op != "headline" and isinstance(eig.get(op), h5py.Group)}
@@ -319,7 +321,7 @@ class Run:
             fluct = _safe_get(root, "fluct")
             if fluct is not None:
                 points.append(Point(attr(fluct, "start_step", -1), None, None, fluct=fluct))
-        points = [p for p in points if p.align is not None or p.eig or p.fluct is not None]
+        points = [p for p in points if p.align is not None or p.eig or p.fluct is not None or p.track is not None]
         points.sort(key=lambda p: p.step)
         return points
 
@@ -341,7 +343,8 @@ class Run:
         """The point at `step` (default: the last) that has the analysis; MissingData if none."""
         with_it = [p for p in self.points() if p.has(analysis)]
         if not with_it:
-            raise MissingData(f"{self.path}: no checkpoint of {self.label()} has an {analysis} analysis "
+            article = "an" if analysis[0] in "aeiou" else "a"
+            raise MissingData(f"{self.path}: no checkpoint of {self.label()} has {article} {analysis} analysis "
                               f"(/checkpoints/step_*/{analysis})")
         if step is None:
             return with_it[-1]

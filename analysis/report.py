@@ -21,7 +21,7 @@ def _rel(path, out):
     return os.path.relpath(path, out).replace(os.sep, "/")
 
 
-def build_report(sweep, out, all_runs=False, log=print):
+def build_report(sweep, out, all_runs=False, log=print, only=None):
     """Write the report; returns the list of files written (pages included)."""
     os.makedirs(out, exist_ok=True)
     written = []
@@ -31,7 +31,7 @@ def build_report(sweep, out, all_runs=False, log=print):
         paths = table.write(os.path.join(out, "tables"))
         table_files[table.name] = paths
         written += paths
-    sweep_made, sweep_notes = sweep_figures(sweep, os.path.join(out, "figures", "sweep"), log=log)
+    sweep_made, sweep_notes = sweep_figures(sweep, os.path.join(out, "figures", "sweep"), log=log, only=only)
     per_run = []
     notes = []
     configurations = {}
@@ -41,7 +41,7 @@ def build_report(sweep, out, all_runs=False, log=print):
     for run in representatives(sweep, all_runs):
         log(f"figures of {run.label()}")
         index = sweep.path if sweep.format == "hesscov-index" else None
-        made, run_notes = run_figures(run, os.path.join(out, "figures", run.run_id), index=index)
+        made, run_notes = run_figures(run, os.path.join(out, "figures", run.run_id), index=index, only=only)
         config = configurations.get(run.run_id)
         heading = (config.label() if config is not None and config.values else "run") + \
             f": run {run.run_id} (#{run.number}, seed {run.seed})"

@@ -283,6 +283,9 @@ void per_sample_stage(io::ParallelH5File& file, const std::string& group, const 
   file.write_replicated(s + "/suppressed_spectrum", suppressed);
   file.write_replicated(s + "/original_awd_diagonal", original_awd);
   file.write_replicated(s + "/suppressed_awd_diagonal", suppressed_awd);
+  for (const char* name : {"/original_spectrum", "/suppressed_spectrum"}) file.write_attribute(s + name, "units", "loss/parameter^2");
+  for (const char* name : {"/original_awd_diagonal", "/suppressed_awd_diagonal"})
+    file.write_attribute(s + name, "units", "loss^2/parameter^4");
   file.write_attribute(s, "stiff_samples", static_cast<std::int64_t>(stiff[0]));
   file.write_attribute(s, "threshold", stiff[1]);
   file.write_attribute(s, "stiff_leading_mean", stiff[2]);

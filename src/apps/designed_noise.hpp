@@ -5,6 +5,10 @@
 // noise (C = κH on the top subspace), power 0 isotropic noise in the non-degenerate subspace, and
 // any power the family C_ii = λ_i f'(λ_i) with f(λ) = λ^power/power. The eigenpairs are
 // recomputed every `train.noise.refresh` steps at the current parameters (SLEPc, eig.* settings).
+// With train.noise.basis: coordinates the directions are the parameter axes instead and λ_j the
+// Hessian's diagonal H_jj (n products per refresh): the valley toys' noise N(0, κ diag(λ1, λ2, 0, 0)),
+// exact wherever the axes are the Hessian's eigenbasis and free of the flat-direction leakage a
+// slightly rotated eigenbasis has off the valley floor.
 #include <vector>
 
 #include "apps/run_setup.hpp"
@@ -12,7 +16,7 @@
 
 namespace hesscov::apps {
 
-/// Declares train.noise.* (kind, scale, power, threshold, nev, refresh).
+/// Declares train.noise.* (kind, scale, power, threshold, nev, refresh, basis).
 void add_designed_noise_keys(core::Schema& schema);
 
 class DesignedNoise {
@@ -22,15 +26,18 @@ class DesignedNoise {
   DesignedNoise(const RunSetup& run, const comm::Communicator& comm, const core::Logger& log);
 
   /// Adds ξ ~ N(0, C) to the gradient of step k (ξ = Σ_i sqrt(c_i) ζ_i v_i with ζ_i from the
-  /// counter stream "designed_noise" of the run's seed at (k, i): the same draw on any number of
-  /// ranks). Refreshes the eigenpairs first when k is a multiple of the refresh period.
+  /// counter stream "designed_noise" of the run's seed at (k·K + i), K the number of directions:
+  /// the same draw on any number of ranks). Refreshes the eigenpairs first when k is a multiple of the refresh period.
   /// Collective.
   void operator()(index step, const std::vector<double>& params, std::vector<double>& gradient);
 
+  /// λ_i of the last refresh: eigenvalues (descending) or the Hessian's diagonal (coordinates).
   [[nodiscard]] const std::vector<double>& eigenvalues() const noexcept { return eigenvalues_; }
 
  private:
   void refresh(const std::vector<double>& params);
+  /// ξ = V w over the subset, replicated: each rank's rows of the frame, then one allgather.
+  [[nodiscard]] std::vector<double> rotate(const std::vector<double>& weights) const;
 
   const RunSetup& run_;
   const comm::Communicator& comm_;
@@ -38,6 +45,8 @@ class DesignedNoise {
   nn::ParamSubset subset_;
   double scale_, power_, threshold_;
   index refresh_;
+  bool coordinates_;
+  bool refreshed_ = false;
   stats::Frame frame_;
   std::vector<double> eigenvalues_, amplitudes_;  ///< λ_i and sqrt(c(λ_i))
 };

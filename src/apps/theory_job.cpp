@@ -307,9 +307,14 @@ Report quadratic_stationary(const Options& o) {
 }
 
 Report trace_drift(const Options& o) {
-  const auto d = theory::valley_trace_drift(o.real("--eta"), o.real("--kappa", 1.0), o.real("--t3", 1.0), o.real("--t4", 1.0));
-  return {{"lambda1", d.lambda1}, {"lambda2", d.lambda2}, {"trace", d.trace}, {"drift", d.finite_eta},
-          {"drift_leading_order", d.leading_order}};
+  const index toy = o.integer("--toy", 1);
+  if (toy > 2) throw UsageError{"option --toy expects 1 or 2, got '" + std::to_string(toy) + "'"};
+  const auto d = theory::valley_drift(static_cast<int>(toy), o.real("--eta"), o.real("--kappa", 1.0), o.real("--power", 1.0),
+                                      o.real("--t3", 1.0), o.real("--t4", 1.0));
+  return {{"lambda1", d.lambda1}, {"lambda2", d.lambda2}, {"trace", d.trace}, {"log_det", d.log_det},
+          {"var_t1", d.variance1}, {"var_t2", d.variance2}, {"drift", d.trace_rate},
+          {"drift_leading_order", d.trace_rate_leading}, {"log_det_drift", d.log_det_rate},
+          {"log_det_drift_leading_order", d.log_det_rate_leading}};
 }
 
 struct Subcommand {
@@ -353,8 +358,10 @@ const std::vector<Subcommand>& subcommands() {
         {"--eta", "ETA", "scalar learning rate"}, {"--eta-matrix", "ROWS", "symmetric positive definite learning-rate matrix"},
         {"--mu", "MU", "momentum, 0 <= mu < 1 (default 0)"}, json},
        quadratic_stationary},
-      {"trace-drift", "Hessian-trace drift of SGD in the degenerate valley toy (Study 3)",
-       {{"--eta", "ETA", "learning rate (required)"}, {"--kappa", "KAPPA", "noise scale, xi ~ N(0, kappa diag(l1, l2, 0, 0)) (default 1)"},
+      {"trace-drift", "trace and log-det drift of noisy GD in the valley toys (Study 3)",
+       {{"--eta", "ETA", "learning rate (required)"}, {"--toy", "1|2", "toy_valley_1 or toy_valley_2 (default 1)"},
+        {"--kappa", "KAPPA", "noise scale, xi ~ N(0, kappa diag(l1^p, l2^p, 0, 0)) (default 1)"},
+        {"--power", "P", "noise power p: 1 SGD-like (C = kappa H), 0 isotropic (default 1)"},
         {"--t3", "T3", "valley point t3 (default 1)"}, {"--t4", "T4", "valley point t4 (default 1)"}, json},
        trace_drift},
   };

@@ -1,8 +1,10 @@
 #include "nn/model_config.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "nn/quadratic.hpp"
+#include "nn/toy_valley.hpp"
 
 namespace hesscov::nn {
 
@@ -102,13 +104,56 @@ std::unique_ptr<Model> make_quadratic_model(std::shared_ptr<const backend::Backe
   return make_quadratic(std::move(backend), spec);
 }
 
+/// The Study 3 valley toys (nn/toy_valley.hpp), checked against the backend, the start point, the
+/// loss, the data section (when the schema has one) and the output shape, each failure naming its key.
+std::unique_ptr<Model> make_toy_valley_model(std::shared_ptr<const backend::Backend> backend,
+                                             const core::Config& config, const InputShape& input, index classes,
+                                             ValleyToy toy) {
+  const std::string type = valley_toy_name(toy);
+  if (backend->is_device())
+    throw config.error("model.type", "device: cpu for model.type: " + type + " (its layers run on the host only; "
+                                     "the backend is " + backend->name() + ")");
+  const auto start = config.get_double_list("model.toy.start");
+  if (start.size() != 4)
+    throw config.error("model.toy.start", "4 numbers [t1, t2, t3, t4] for model.type: " + type + " (got " +
+                                              std::to_string(start.size()) + ")");
+  ToyValleySpec spec;
+  spec.toy = toy;
+  for (size_t i = 0; i < 4; ++i) {
+    if (!std::isfinite(start[i]))
+      throw config.error("model.toy.start", "finite numbers (entry " + std::to_string(i) + " is not)");
+    spec.start[i] = start[i];
+  }
+  if (config.get_string("model.loss") != "mse")
+    throw config.error("model.loss", "mse for model.type: " + type + " (its loss is 1/2 ||z||^2 of the residuals "
+                                     "z = (sqrt(lambda1) t1, sqrt(lambda2) t2) against zero targets)");
+  const auto& schema = config.schema();
+  if (schema.find("data.name") != nullptr && schema.find("data.synthetic.task") != nullptr) {
+    if (config.get_string("data.name") != "synthetic")
+      throw config.error("data.name", "synthetic (with data.synthetic.task: quadratic) for model.type: " + type);
+    if (config.get_string("data.synthetic.task") != "quadratic")
+      throw config.error("data.synthetic.task", "quadratic for model.type: " + type + " (zero targets; the inputs "
+                                                "are ignored)");
+  }
+  if (classes != 2 || input.features() < 1) {
+    const bool synthetic_section = schema.find("data.synthetic.features") != nullptr;
+    throw config.error(synthetic_section ? "data.synthetic.features" : "model.type",
+                       "2 for model.type: " + type + " (two residuals, so two zero targets per sample; the data has " +
+                           std::to_string(input.features()) + " features and " + std::to_string(classes) +
+                           " outputs)");
+  }
+  return make_toy_valley(std::move(backend), spec, input.features());
+}
+
 }  // namespace
 
 void add_model_keys(core::Schema& schema) {
-  schema.add_choice("model.type", "mlp", {"mlp", "cnn", "lenet", "linear", "quadratic"},
+  schema.add_choice("model.type", "mlp", {"mlp", "cnn", "lenet", "linear", "quadratic", "toy_valley_1", "toy_valley_2"},
                     "architecture: MLP (model.mlp), Study 1 CNN (model.cnn.*), Study 2 LeNet (model.lenet.*), linear "
-                    "regression (one Linear layer fc1, data features -> outputs) or the Study 4 quadratic loss "
-                    "(model.quadratic.*, with data.synthetic.task: quadratic and model.loss: mse)");
+                    "regression (one Linear layer fc1, data features -> outputs), the Study 4 quadratic loss "
+                    "(model.quadratic.*, with data.synthetic.task: quadratic and model.loss: mse) or a Study 3 valley "
+                    "toy (model.toy.start; data.synthetic.task: quadratic with features: 2, model.loss: mse, device: "
+                    "cpu)");
   schema.add_int_list("model.mlp", {784, 50, 50, 10},
                       "MLP layer widths, input first and classes last (Linear layers fc1.., activations between)",
                       {.min = 1, .min_length = 2});
@@ -135,6 +180,9 @@ void add_model_keys(core::Schema& schema) {
                     "label smoothing epsilon of classification targets: (1 - epsilon) one_hot + epsilon / classes "
                     "(cross-entropy with smoothing, SCIENCE.md Study 3)",
                     {.min = 0.0, .max = 1.0, .max_exclusive = true});
+  schema.add_double_list("model.toy.start", {0.0, 0.0, 1.0, 1.0},
+                         "toy_valley_1/2: start point [t1, t2, t3, t4]; the block toy.theta holds the displacement "
+                         "t - start (0 at the start; the init stream and the seed are not used)");
   schema.add_bool("model.bias", false, "Linear and Conv2d layers have a bias (the alignment study uses none)");
   schema.add_choice("model.activation", "relu", {"relu", "tanh", "identity"}, "hidden activation");
   schema.add_choice("model.loss", "cross_entropy", {"cross_entropy", "mse", "softmax_mse"},
@@ -146,6 +194,8 @@ std::unique_ptr<Model> make_model(std::shared_ptr<const backend::Backend> backen
   const std::string type = config.get_string("model.type");
   if (type == "mlp") return make_mlp_model(std::move(backend), config, input, classes);
   if (type == "quadratic") return make_quadratic_model(std::move(backend), config, input, classes);
+  if (type == "toy_valley_1") return make_toy_valley_model(std::move(backend), config, input, classes, ValleyToy::one);
+  if (type == "toy_valley_2") return make_toy_valley_model(std::move(backend), config, input, classes, ValleyToy::two);
   if (classes < 1) throw config.error("model.type", "data with at least one class");
   if (type == "linear") return make_linear_model(std::move(backend), config, input, classes);
   const bool bias = config.get_bool("model.bias");

@@ -8,9 +8,10 @@
 
 namespace hesscov::nn {
 
-/// Declares model.type (mlp | cnn | lenet | linear | quadratic), model.mlp, model.cnn.features,
-/// model.cnn.adaptive, model.cnn.hidden, model.lenet.channels, model.lenet.hidden,
-/// model.quadratic.spectrum, model.quadratic.noise, model.bias, model.activation and model.loss.
+/// Declares model.type (mlp | cnn | lenet | linear | quadratic | toy_valley_1 | toy_valley_2),
+/// model.mlp, model.cnn.features, model.cnn.adaptive, model.cnn.hidden, model.lenet.channels,
+/// model.lenet.hidden, model.quadratic.spectrum, model.quadratic.noise, model.toy.start,
+/// model.bias, model.activation and model.loss.
 void add_model_keys(core::Schema& schema);
 
 /// The model a config describes (by model.type), checked against the data it will see: an MLP's
@@ -28,6 +29,13 @@ void add_model_keys(core::Schema& schema);
 /// declares the data section, data.name: synthetic (naming data.name) with data.synthetic.task:
 /// quadratic (naming data.synthetic.task); input features and classes must both equal P (naming
 /// data.synthetic.features, or model.quadratic.spectrum without a data section).
+/// model.type: toy_valley_1 / toy_valley_2 (nn/toy_valley.hpp; model.bias, model.activation and
+/// the seed unused) needs a backend without device memory (else a ConfigError naming model.type:
+/// the layers run on the host only), model.toy.start of exactly 4 finite numbers (naming
+/// model.toy.start), model.loss: mse (naming model.loss), data.name: synthetic with
+/// data.synthetic.task: quadratic when the schema declares the data section (naming those keys),
+/// and classes == 2 (naming data.synthetic.features, or model.type without a data section); the
+/// inputs are ignored.
 std::unique_ptr<Model> make_model(std::shared_ptr<const backend::Backend> backend, const core::Config& config,
                                   const InputShape& input, index classes);
 

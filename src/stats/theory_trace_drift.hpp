@@ -22,6 +22,27 @@
 
 namespace hesscov::stats::theory {
 
+/// Both toys of SCIENCE.md Study 3, L = ½λ1(t3, t4) t1² + ½λ2(t3, t4) t2²:
+///   toy 1: λ1 = 2|t3 + t4|, λ2 = 2|t3 + 2t4| (the one above),
+///   toy 2: λ1 = 8 − 4exp(−(t3² + t4²)), λ2 = 2exp(−(t3 − t4)²),
+/// under designed noise ξ ~ N(0, diag(c1, c2, 0, 0)) with c_i = scale·λ_i^power (power 1, scale κ:
+/// SGD-like; power 0: isotropic on the stiff coordinates). With t1, t2 stationary at the valley
+/// point, E t_i² = η c_i/(λ_i(2 − ηλ_i)), the flat coordinates move on average by
+/// ⟨Δ(t3, t4)⟩ = −(η/2) Σ_i E t_i² ∇λ_i, and any function F of (t3, t4) by ∇F·⟨Δ(t3, t4)⟩ to first
+/// order (the second-order term is O(η²(E t_i²)²), below the drift by a factor ηc): F = T = λ1 + λ2
+/// and F = log det = log λ1 + log λ2. "Leading order" sets 2 − ηλ_i to 2. Same validity as above.
+struct ValleyDrift {
+  double lambda1 = 0.0, lambda2 = 0.0;        ///< curvatures of t1, t2 at (t3, t4)
+  double trace = 0.0, log_det = 0.0;          ///< T = λ1 + λ2, log λ1 + log λ2
+  double variance1 = 0.0, variance2 = 0.0;    ///< stationary E t1², E t2²
+  double trace_rate = 0.0, trace_rate_leading = 0.0;      ///< ⟨ΔT⟩ per step, finite η and leading order
+  double log_det_rate = 0.0, log_det_rate_leading = 0.0;  ///< ⟨Δ log det⟩ per step
+};
+
+/// The drift of `toy` (1 or 2) at (t3, t4) under noise scale·λ^power; throws core::Error naming
+/// the toy, η, the scale, the point (a kink of toy 1) or ηλ_i ≥ 2 when outside the domain.
+[[nodiscard]] ValleyDrift valley_drift(int toy, double eta, double scale, double power, double t3, double t4);
+
 /// The toy's drift at a valley point (t3, t4), t1 = t2 = 0.
 struct TraceDrift {
   double lambda1 = 0.0;               ///< 2|t3 + t4|, curvature of t1 (4 at the start point)
@@ -32,7 +53,7 @@ struct TraceDrift {
   double leading_order = 0.0;         ///< −(η²κ/4)‖∇̂T‖², its small-η limit
 };
 
-/// The drift above; throws core::Error naming η, κ or the point when outside the domain.
+/// The drift above (valley_drift of toy 1 with power 1); throws core::Error naming η, κ or the point when outside the domain.
 [[nodiscard]] TraceDrift valley_trace_drift(double eta, double kappa, double t3 = 1.0, double t4 = 1.0);
 
 /// T(t3, t4) = 2|t3 + t4| + 2|t3 + 2t4|, the Hessian trace of the toy at any (t1, t2, t3, t4) off the kinks.

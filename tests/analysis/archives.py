@@ -8,6 +8,7 @@ Sweeps (each in OUT/<name>/, its index at OUT/<name>/results/sweeps/<spec output
     epoch-noise   inputs/sweeps/epoch-noise-smoke.yaml (10 runs, fluct, epoch and replacement sampling)
     fluct-linear  inputs/sweeps/fluct-linear-smoke.yaml (8 runs, fluct on linear regression)
     curvature     a small spec written here: align with suppression + eig with trace and SLQ at 3 points, 2 seeds
+    toy-valley    inputs/sweeps/toy-valley.yaml (16 runs, track on the Study 3 valley toys)
     partial       alignment-table-smoke stopped by SIGUSR1 in its third run (a view, status interrupted),
                   plus a file of random bytes in runs/ and a .partial folder without a run file,
                   indexed again with `hesscov index`
@@ -31,6 +32,7 @@ SPECS = {
     "fluct-linear": "fluct-linear-smoke",
     "curvature": "curvature",
     "partial": "alignment-table-smoke",
+    "toy-valley": "toy-valley",
 }
 
 CURVATURE_SPEC = """\

@@ -22,5 +22,6 @@ if not binary or not os.path.isfile(binary):
 
 import pytest  # noqa: E402
 
-files = [a if os.path.isabs(a) else os.path.join(HERE, a) for a in sys.argv[1:]] or [HERE]
-sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", HERE, *files]))
+options = [a for a in sys.argv[1:] if a.startswith("-")]
+files = [a if os.path.isabs(a) else os.path.join(HERE, a) for a in sys.argv[1:] if not a.startswith("-")] or [HERE]
+sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", HERE, *options, *files]))

@@ -21,19 +21,18 @@ def run_files(index_path):
 
 
 @pytest.fixture(scope="module")
-def curvature(sweeps, tmp_path_factory):
-    index = sweeps.index("curvature")
-    out = tmp_path_factory.mktemp("curvature-figures")
-    run = analysis("figures", index, "--out", out)
-    return index, out, run.stdout
+def curvature(sweeps):
+    return sweeps.index("curvature")
 
 
-def test_every_figure_of_an_align_and_eig_run_with_its_provenance(curvature):
-    index, out, stdout = curvature
+def test_every_figure_of_an_align_and_eig_run_with_its_provenance(curvature, tmp_path):
+    """figures RUN_FILE: every per-run figure (the sweep-level trace is in test_report)."""
+    index = curvature
     runs = run_files(index)
     assert len(runs) == 2
-    run_id, number, path, software = min(runs, key=lambda r: r[1])   # the first seed: the one drawn
-    folder = os.path.join(out, run_id)
+    run_id, number, path, software = min(runs, key=lambda r: r[1])
+    stdout = analysis("figures", path, "--out", tmp_path).stdout
+    folder = str(tmp_path)
     with h5py.File(path, "r") as handle:
         steps = sorted(int(g.attrs["step"]) for g in handle["checkpoints"].values() if "align" in g)
     assert steps == [3, 6, 12]
@@ -44,49 +43,63 @@ def test_every_figure_of_an_align_and_eig_run_with_its_provenance(curvature):
         check_figure_files(paths, run_ids=[run_id], step=12, k=10, archive=path, software=software)
     trace = [os.path.join(folder, f"trace.{fmt}") for fmt in ("png", "pdf")]
     check_figure_files(trace, run_ids=[run_id], step="3, 6, 12", archive=path, software=software)
-    sweep_trace = [os.path.join(out, "sweep", f"trace.{fmt}") for fmt in ("png", "pdf")]
-    check_figure_files(sweep_trace, run_ids=[r[0] for r in runs], archive=index)
     for p in [os.path.join(folder, f"{n}.{fmt}") for n in ALIGN_FIGURES + ("spectrum", "trace") for fmt in ("png", "pdf")]:
         assert f"wrote {p}" in stdout
 
 
 def test_one_run_by_number_and_step(curvature, tmp_path):
-    index, _, _ = curvature
+    index = curvature
     runs = run_files(index)
     run_id, number, path, software = max(runs, key=lambda r: r[1])
-    analysis("figures", index, "--run", number, "--step", 6, "--out", tmp_path)
+    analysis("figures", index, "--run", number, "--step", 6, "--only", "cv-heatmap,power-law", "--out", tmp_path)
     folder = tmp_path / run_id
-    made = sorted(os.listdir(folder))
-    assert "cv-heatmap.png" in made and "spectrum.pdf" in made and "suppression.png" in made
+    assert sorted(os.listdir(folder)) == ["cv-heatmap.pdf", "cv-heatmap.png", "power-law.pdf", "power-law.png"]
     check_figure_files([str(folder / "cv-heatmap.png"), str(folder / "power-law.pdf")],
                        run_ids=[run_id], step=6, k=10, archive=path)
-    # a run id prefix selects the same run
-    analysis("figures", index, "--run", run_id[:6], "--out", tmp_path / "by-id")
-    assert os.path.exists(tmp_path / "by-id" / run_id / "correlation.png")
+    # a run id, or a prefix of it, selects the same run
+    from analysis.reader import ArchiveError, open_sweep
+    with open_sweep(index) as sweep:
+        assert sweep.find(run_id[:6]).run_id == run_id == sweep.find(run_id).run_id == sweep.find(str(number)).run_id
+        with pytest.raises(ArchiveError, match="no run 77"):
+            sweep.find("77")
+    bad = analysis("figures", index, "--only", "nonsense", "--out", tmp_path / "x", check=False)
+    assert bad.returncode == 2 and "no such figure" in bad.stderr
 
 
-def test_fluctuation_figures_of_a_sweep_run_and_the_sampling_comparison(sweeps, tmp_path):
+def test_fluctuation_figures_of_a_sweep_run(sweeps, tmp_path):
     index = sweeps.index("fluct-linear")
-    run = analysis("figures", index, "--out", tmp_path)
-    assert "the trace figure is skipped" in run.stdout       # no run records a trace: a note, not an error
     runs = run_files(index)
     with h5py.File(index, "r") as handle:
         by_config = {}
         for run_id, number, path, software in runs:
             config = handle["runs"][run_id]["config"].attrs
             key = (float(config["train.momentum"]), config["train.sampling"].decode())
-            by_config.setdefault(key, []).append((int(config["seed"]), run_id, path, software))
+            by_config.setdefault(key, []).append((int(config["seed"]), run_id, number, path, software))
     assert len(by_config) == 4
-    for key, members in by_config.items():
-        seed, run_id, path, software = min(members)
-        for name in ("noise-autocorrelation", "fluctuations", "spectrum"):
-            check_figure_files([str(tmp_path / run_id / f"{name}.{fmt}") for fmt in ("png", "pdf")],
-                               run_ids=[run_id], step=1000, k=4, archive=path, software=software)
-    # momentum 0 and 0.5 each have an epoch and a replacement configuration: two comparisons
-    for n in (1, 2):
-        paths = [str(tmp_path / "sweep" / f"sampling-{n}.{fmt}") for fmt in ("png", "pdf")]
-        check_figure_files(paths, step="1000, 1000", k=4, archive=index)
-    assert not os.path.exists(tmp_path / "sweep" / "sampling-3.png")
+    seed, run_id, number, path, software = min(by_config[(0.5, "epoch")])
+    analysis("figures", index, "--run", number, "--only", "noise-autocorrelation,fluctuations,spectrum",
+             "--out", tmp_path)
+    for name in ("noise-autocorrelation", "fluctuations", "spectrum"):
+        check_figure_files([str(tmp_path / run_id / f"{name}.{fmt}") for fmt in ("png", "pdf")],
+                           run_ids=[run_id], step=1000, k=4, archive=path, software=software)
+
+
+def test_epoch_vs_replacement_comparison(sweeps, tmp_path):
+    """epoch-noise-smoke has one replacement point, the base point: one comparison, of their first seeds."""
+    index = sweeps.index("epoch-noise")
+    run = analysis("figures", index, "--only", "sampling,trace", "--out", tmp_path)
+    assert "the trace figure is skipped" in run.stdout       # no run records a trace: a note, not an error
+    assert sorted(os.listdir(tmp_path / "sweep")) == ["sampling-1.pdf", "sampling-1.png"]
+    with h5py.File(index, "r") as handle:
+        pair = []
+        for run_id in handle["runs"]:
+            config = handle["runs"][run_id]["config"].attrs
+            if (config["train.lr"], config["train.momentum"], config["train.batch_size"], config["seed"]) == \
+                    (0.005, 0.9, 20, 1):
+                pair.append(run_id)
+    assert len(pair) == 2
+    check_figure_files([str(tmp_path / "sweep" / f"sampling-1.{fmt}") for fmt in ("png", "pdf")],
+                       run_ids=pair, step="30, 30", k=10, archive=index)
 
 
 def test_standalone_job_files(binary, tmp_path):
@@ -119,7 +132,7 @@ def test_labels_carry_the_archive_units_and_the_drawn_numbers_are_the_archives(s
     monkeypatch.setattr(figures, "save", spy)
     with open_sweep(sweeps.index("curvature")) as sweep:
         run = sweep.usable()[0]
-        figures.run_figures(run, str(tmp_path))
+        figures.run_figures(run, str(tmp_path), only={"power-law", "spectrum", "trace"})
         point = run.last("align")
         lam = point.align["lambda"][()]
         diag = point.align["covariance/diagonal"][()]
@@ -164,3 +177,25 @@ def test_per_sample_correlation_is_that_of_the_row_sums(sweeps):
                 total = group["alignment"][()].sum(axis=1)
                 r = np.corrcoef(group["leading"][()], total)[0, 1]
                 assert abs(r - group.attrs["total_alignment_correlation"]) < 1e-10
+
+
+def test_trace_over_training_of_the_track_analysis(sweeps, tmp_path):
+    """Study 3's track analysis: the trace figure of a sweep draws every run's track/trace@value,
+    and the series it draws are the archive's numbers at the archive's steps."""
+    from analysis.figures import trace_series
+    from analysis.reader import open_sweep
+    index = sweeps.index("toy-valley")
+    stdout = analysis("figures", index, "--out", tmp_path, "--only", "trace").stdout
+    paths = [os.path.join(tmp_path, "sweep", f"trace.{fmt}") for fmt in ("png", "pdf")]
+    for p in paths:
+        assert os.path.exists(p) and os.path.getsize(p) > 0, stdout
+    sweep = open_sweep(index)
+    runs = sweep.usable()
+    assert len(runs) == 16
+    for run in runs:
+        with h5py.File(run.path, "r") as handle:
+            expected = sorted((int(g.attrs["step"]), float(g["track/trace"].attrs["value"]))
+                              for g in handle["checkpoints"].values() if "track" in g)
+        steps, values, errors, _ = trace_series(run)["hessian"]
+        assert list(zip(steps, values)) == expected
+        assert len(expected) == 6 and all(np.isfinite(errors))

@@ -1,47 +1,72 @@
-#!/usr/bin/env python3
-"""analysis/fluctuations.py on a real archive: `hesscov fluct inputs/fluct_linear.yaml` at a short
-window, then the script must find the window, print a ratio line per direction and write a PNG; the
-ratios it prints must equal those recomputed here from the archive's datasets; a sweep index
-needs --run. Exit 77 (skipped) without h5py or matplotlib."""
+"""analysis/fluctuations.py (the `fluctuations` command) on a real archive: `hesscov fluct
+inputs/fluct_linear.yaml` at a short window, then the command must find the window, print a ratio line
+per direction and write a PNG with its provenance; the ratios it prints must equal those recomputed
+here from the archive's datasets; it runs both as `python3 analysis/fluctuations.py` and as
+`python3 -m analysis fluctuations`; a sweep index needs --run."""
 import os
 import re
 import subprocess
 import sys
-import tempfile
 
-try:
-    import h5py
-    import matplotlib  # noqa: F401
-    import numpy as np
-except ImportError as error:
-    print(f"skipped: {error}")
-    sys.exit(77)
+if __name__ == "__main__":      # run as a script (ctest analysis.fluctuation_figures): through pytest
+    sys.exit(subprocess.call([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                           "run_pytest.py"), os.path.abspath(__file__)]))
 
-source = os.environ["HESSCOV_SOURCE_DIR"]
-binary = os.environ["HESSCOV"]
-script = os.path.join(source, "analysis", "fluctuations.py")
+import h5py
+import numpy as np
+import pytest
 
-with tempfile.TemporaryDirectory() as folder:
-    archive = os.path.join(folder, "fluct.h5")
-    run = subprocess.run([binary, "fluct", os.path.join(source, "inputs", "fluct_linear.yaml"), "fluct.epochs=2000",
-                          f"fluct.output={archive}", f"train.output={folder}/train"], capture_output=True, text=True)
+from conftest import SOURCE, analysis, check_figure_files
+
+SCRIPT = os.path.join(SOURCE, "analysis", "fluctuations.py")
+
+
+@pytest.fixture(scope="module")
+def window(binary, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fluct")
+    archive = folder / "fluct.h5"
+    run = subprocess.run([binary, "fluct", os.path.join(SOURCE, "inputs", "fluct_linear.yaml"), "fluct.epochs=2000",
+                          f"fluct.output={archive}", f"train.output={folder}/train"], capture_output=True, text=True,
+                         env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
     assert run.returncode == 0, run.stdout + run.stderr
-    figure = os.path.join(folder, "fluct.png")
-    out = subprocess.run([sys.executable, script, archive, "--out", figure], capture_output=True, text=True)
+    return archive
+
+
+def test_script_prints_the_ratios_of_the_archive_and_writes_the_figure(window, tmp_path):
+    figure = tmp_path / "fluct.png"
+    out = subprocess.run([sys.executable, SCRIPT, str(window), "--out", str(figure)], capture_output=True, text=True,
+                         cwd=tmp_path)                          # as a file, from anywhere
     assert out.returncode == 0, out.stdout + out.stderr
-    assert os.path.getsize(figure) > 10000, "the figure is (nearly) empty"
-    with open(figure, "rb") as handle:
-        assert handle.read(8) == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    with h5py.File(archive, "r") as handle:
+    with h5py.File(window, "r") as handle:
         stats = handle["fluct/stats"]
         expected = stats["sigma2_v"][()] / stats["sigma2_v_theory"][()]
+        software = handle.attrs["software"].decode()
+        start = int(handle["fluct"].attrs["start_step"])
     printed = [float(x) for x in re.findall(r"sigma2_v/theory ([0-9.]+)", out.stdout)]
     assert len(printed) == 4, out.stdout
     assert np.allclose(printed, expected, atol=6e-5), (printed, expected)
     assert np.all(np.abs(np.array(printed) - 1.0) < 0.05), f"sigma2_v far from the theory: {printed}"
-    # A file without a window is an error naming what is missing.
-    empty = os.path.join(folder, "empty.h5")
+    check_figure_files([str(figure)], step=start, k=4, archive=str(window), software=software)
+
+
+def test_module_command_and_pdf_output(window, tmp_path):
+    figure = tmp_path / "fluct.pdf"
+    run = analysis("fluctuations", window, "--out", figure)
+    assert run.stdout.count("sigma2_v/theory") == 4
+    check_figure_files([str(figure)], k=4, archive=str(window))
+
+
+def test_sweep_index_needs_a_run(sweeps, tmp_path):
+    index = sweeps.index("fluct-linear")
+    bad = subprocess.run([sys.executable, SCRIPT, index], capture_output=True, text=True)
+    assert bad.returncode == 1 and "choose a run with --run" in bad.stderr, bad.stderr
+    run = analysis("fluctuations", index, "--run", "3", "--out", tmp_path / "run3.png")
+    assert run.stdout.count("sigma2_v/theory") == 4
+    assert os.path.getsize(tmp_path / "run3.png") > 10000
+
+
+def test_files_without_a_window(tmp_path):
+    empty = tmp_path / "empty.h5"
     h5py.File(empty, "w").close()
-    bad = subprocess.run([sys.executable, script, empty], capture_output=True, text=True)
-    assert bad.returncode != 0 and "no fluctuation window" in bad.stderr, bad.stderr
-print("analysis/fluctuations.py: ratios, figure and errors as expected")
+    bad = subprocess.run([sys.executable, SCRIPT, str(empty)], capture_output=True, text=True)
+    assert bad.returncode != 0 and "not a HessCov archive" in bad.stderr and str(empty) in bad.stderr, bad.stderr

@@ -21,7 +21,7 @@ struct Example {
   const char* command;        // the job command the config is documented for
   const char* marker;         // a line its output must hold
   const char* file;
-  const char* small;          // overrides that shrink the run
+  const char* small;          // overrides that shrink the run ({out}: the test's output folder)
   const char* needs;          // a file that must exist, or ""
 };
 
@@ -35,6 +35,7 @@ const Example kExamples[] = {
      "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
     {"run", "mean loss L", "synthetic_regression.yaml", "data.synthetic.count=100 train.epochs=2", ""},
     {"fluct", "fluctuations of 4 directions", "fluct_linear.yaml", "fluct.epochs=100", ""},
+    {"track", "tr H =", "toy_valley.yaml", "train.epochs=200 track.output={out}/track", ""},
     {"run", "mean loss L", "lenet_cifar10.yaml", "data.limit=100 train.epochs=1", "/data/cifar-10-batches-bin/data_batch_1.bin"},
 };
 
@@ -45,8 +46,10 @@ TEST_P(Inputs, RunsEndToEndAtASmallSize) {
   if (*example.needs != '\0' && !std::filesystem::exists(example.needs))
     GTEST_SKIP() << example.file << " needs " << example.needs << ", which is not on this machine";
   const std::string out = (std::filesystem::temp_directory_path() / ("hesscov_inputs_" + std::to_string(::getpid()))).string();
+  std::string small = example.small;
+  if (const auto at = small.find("{out}"); at != std::string::npos) small.replace(at, 5, out);
   const auto result = hesscov::testing::run_shell(hesscov::testing::hesscov_command(
-      std::string(example.command) + " " + HESSCOV_SOURCE_DIR + "/inputs/" + example.file + " " + example.small +
+      std::string(example.command) + " " + HESSCOV_SOURCE_DIR + "/inputs/" + example.file + " " + small +
       " train.output=" + out + " align.output=" + out + "/align.h5 fluct.output=" + out + "/fluct.h5"));
   const std::string& output = result.output;
   std::filesystem::remove_all(out);
@@ -87,6 +90,10 @@ const SweepExample kSweeps[] = {
     {"epoch-noise.yaml", 70, false, "/data/cifar-10-batches-bin/data_batch_1.bin"},
     {"epoch-noise-smoke.yaml", 10, true, "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
     {"fluct-linear-smoke.yaml", 8, true, ""},
+    {"trace-study.yaml", 40, false, "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
+    {"trace-study-cifar10.yaml", 40, false, "/data/cifar-10-batches-bin/data_batch_1.bin"},
+    {"trace-study-smoke.yaml", 8, true, "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
+    {"toy-valley.yaml", 16, true, ""},
     {"quickstart-run.yaml", 1, false, "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
 };
 

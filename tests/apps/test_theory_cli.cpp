@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "stats/theory_trace_drift.hpp"
 #include "support/subprocess.hpp"
 
 namespace {
@@ -247,6 +248,10 @@ TEST(TheoryCli, OtherSubcommands) {
   const Json drift = theory_json("trace-drift --eta 0.1 --kappa 1");
   EXPECT_NEAR(drift.fields.at("drift").number, -0.02 * (5.0 / 1.6 + 8.0 / 1.4), 1e-15);
   EXPECT_NEAR(drift.fields.at("drift_leading_order").number, -0.13, 1e-15);
+  const Json toy2 = theory_json("trace-drift --toy 2 --eta 0.05 --power 0 --t3 1 --t4 -1");
+  const auto general = hesscov::stats::theory::valley_drift(2, 0.05, 1.0, 0.0, 1.0, -1.0);
+  EXPECT_DOUBLE_EQ(toy2.fields.at("log_det_drift").number, general.log_det_rate);
+  EXPECT_DOUBLE_EQ(toy2.fields.at("drift").number, general.trace_rate);
   const Json data = theory_json("linreg-dataset --X \"1,0;0,1;1,1;2,-1\" --y 1,2,2,1 --eta 0.2 --S 2");
   EXPECT_TRUE(data.fields.at("stable").flag);
   EXPECT_EQ(data.fields.at("sigma").items.size(), 2U);

@@ -15,51 +15,11 @@
 #include "data/data_config.hpp"
 #include "nn/model_config.hpp"
 #include "nn/quadratic.hpp"
+#include "support/configured.hpp"
 #include "support/reference.hpp"
 
 namespace hesscov::testing {
 namespace {
-
-core::Schema full_schema() {
-  core::Schema schema = apps::job_schema();
-  apps::add_align_keys(schema);
-  return schema;
-}
-
-/// A config, its data set and its model, as a job builds them; data as the references need it.
-struct Configured {
-  explicit Configured(const std::string& yaml)
-      : schema(full_schema()),
-        config(core::Config::load_string(yaml, schema, "exact.yaml")),
-        dataset(data::load_dataset(config)),
-        model(nn::make_model(backend::make_cpu_backend(), config,
-                             {dataset.channels, dataset.height, dataset.width}, dataset.num_classes)) {
-    data.inputs = dataset.inputs;
-    data.targets = data::targets_of(dataset);
-    data.samples = dataset.count;
-  }
-  core::Schema schema;
-  core::Config config;
-  data::Dataset dataset;
-  std::unique_ptr<nn::Model> model;
-  SyntheticData data;
-};
-
-/// The ConfigError that loading `yaml`, its data and its model raises: exactly that type, with a
-/// message naming the key; returns the key.
-std::string config_error_key(const std::string& yaml) {
-  try {
-    Configured configured(yaml);
-    ADD_FAILURE() << "no error for " << yaml;
-  } catch (const core::Error& error) {
-    EXPECT_EQ(typeid(error), typeid(core::ConfigError)) << error.what();
-    if (const auto* config_error = dynamic_cast<const core::ConfigError*>(&error)) {
-      EXPECT_NE(std::string(error.what()).find(config_error->key()), std::string::npos) << error.what();
-      return config_error->key();
-    }
-  }
-  return "";
-}
 
 /// Runs `f`, expects exactly an E.
 template <class E>
@@ -457,7 +417,7 @@ TEST(QuadraticModel, ConfigErrorsNameTheirKeys) {
 
 TEST(QuadraticModel, DataOtherThanSyntheticIsAConfigErrorNamingDataName) {
   // make_model alone (load_dataset would need the IDX files): the check reads data.name.
-  const core::Schema schema = full_schema();
+  const core::Schema schema = configured_schema();
   for (const char* name : {"idx", "cifar10"}) {
     const auto config = core::Config::load_string(
         std::string("data: {name: ") + name + "}\nmodel: {type: quadratic, loss: mse, quadratic: {spectrum: [1], noise: [1]}}",

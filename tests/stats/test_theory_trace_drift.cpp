@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 
 #include "backend/types.hpp"
 #include "core/error.hpp"
@@ -77,6 +78,50 @@ TEST(TheoryTraceDrift, MonteCarloMatchesTheFiniteEtaDrift) {
     // ... and tells the finite-η form from the leading order (36% apart at η = 0.1, 5.5% at 0.02).
     EXPECT_GT(std::abs(mc.mean - theory.leading_order), 4.0 * mc.standard_error) << "eta = " << c.eta;
   }
+}
+
+// Toy 2's curvatures written out again, and their gradients by central differences: the oracle's
+// closed-form derivatives are checked against them.
+double toy2_lambda(int i, double t3, double t4) {
+  return i == 0 ? 8.0 - 4.0 * std::exp(-(t3 * t3 + t4 * t4)) : 2.0 * std::exp(-(t3 - t4) * (t3 - t4));
+}
+
+TEST(TheoryTraceDrift, ToyTwoAgainstFiniteDifferencesOfItsCurvatures) {
+  const double eta = 0.05, h = 1e-6;
+  for (const double power : {1.0, 0.0, 0.5})
+    for (const auto& [t3, t4] : {std::pair{1.0, -1.0}, std::pair{0.3, 0.8}, std::pair{-1.2, 0.1}}) {
+      const ValleyDrift d = valley_drift(2, eta, 0.7, power, t3, t4);
+      double trace_rate = 0.0, log_det_rate = 0.0;
+      double grad[2][2], lambda[2];
+      for (int i = 0; i < 2; ++i) {
+        lambda[i] = toy2_lambda(i, t3, t4);
+        grad[i][0] = (toy2_lambda(i, t3 + h, t4) - toy2_lambda(i, t3 - h, t4)) / (2.0 * h);
+        grad[i][1] = (toy2_lambda(i, t3, t4 + h) - toy2_lambda(i, t3, t4 - h)) / (2.0 * h);
+      }
+      for (int i = 0; i < 2; ++i) {
+        const double variance = eta * 0.7 * std::pow(lambda[i], power) / (lambda[i] * (2.0 - eta * lambda[i]));
+        for (int a = 0; a < 2; ++a) {
+          const double move = -0.5 * eta * variance * grad[i][a];
+          trace_rate += move * (grad[0][a] + grad[1][a]);
+          log_det_rate += move * (grad[0][a] / lambda[0] + grad[1][a] / lambda[1]);
+        }
+      }
+      EXPECT_DOUBLE_EQ(d.lambda1, lambda[0]);
+      EXPECT_DOUBLE_EQ(d.lambda2, lambda[1]);
+      EXPECT_NEAR(d.log_det, std::log(lambda[0] * lambda[1]), 1e-14);
+      EXPECT_NEAR(d.trace_rate, trace_rate, 1e-8 * std::abs(trace_rate) + 1e-16) << t3 << "," << t4 << " p " << power;
+      EXPECT_NEAR(d.log_det_rate, log_det_rate, 1e-8 * std::abs(log_det_rate) + 1e-16) << t3 << "," << t4;
+    }
+  // At (1, -1), SGD-like noise descends the trace and climbs the determinant; isotropic the reverse.
+  const ValleyDrift sgd = valley_drift(2, 0.05, 1.0, 1.0, 1.0, -1.0), iso = valley_drift(2, 0.05, 1.0, 0.0, 1.0, -1.0);
+  EXPECT_LT(sgd.trace_rate, 0.0);
+  EXPECT_GT(sgd.log_det_rate, 0.0);
+  EXPECT_GT(iso.trace_rate, 0.0);
+  EXPECT_LT(iso.log_det_rate, 0.0);
+  testing::expect_error_naming<core::Error>([] { (void)valley_drift(3, 0.1, 1.0, 1.0, 1.0, 1.0); }, "toy 3");
+  testing::expect_error_naming<core::Error>([] { (void)valley_drift(2, 0.6, 1.0, 1.0, 0.0, 0.0); }, "eta*lambda");
+  // Toy 1 through the general form is the SCIENCE.md closed form.
+  EXPECT_NEAR(valley_drift(1, 0.1, 2.0, 1.0, 1.0, 1.0).trace_rate, valley_trace_drift(0.1, 2.0).finite_eta, 1e-16);
 }
 
 }  // namespace
