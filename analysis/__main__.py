@@ -6,10 +6,13 @@
                                                    PNG and PDF figures with their provenance
     report INDEX --out DIR [--all-runs]            every table and figure, with index.md and index.html
     fluctuations ARCHIVE [--run N] [--out FILE]    Study 2's four-panel window figure and ratio lines
+    bench RECORD_OR_DIR... --out DIR               roofline, scaling, time-to-k and io figures, tables and
+                                                   report.md of `hesscov bench <suite> --record` records
 
 ARCHIVE may be a sweep index (index.h5, or its folder), a run file (runs/<id>.h5) or a file of
-`hesscov align`, `hesscov eig` or `hesscov fluct`. Exit status: 0 done, 1 an error (the message
-names the file and what is missing), 2 a usage error.
+`hesscov align`, `hesscov eig` or `hesscov fluct`; RECORD a `hesscov bench --record` record (PATH.json,
+or the PATH.h5 beside it), the records.h5 of `hesscov bench collect`, or a folder of records. Exit
+status: 0 done, 1 an error (the message names the file and what is missing), 2 a usage error.
 """
 import argparse
 import os
@@ -123,6 +126,11 @@ def cmd_fluctuations(args):
     return fluctuations.run(args)
 
 
+def cmd_bench(args):
+    from . import bench
+    return bench.run(args)
+
+
 def parser():
     main = argparse.ArgumentParser(prog="python3 -m analysis", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -155,6 +163,12 @@ def parser():
     from .fluctuations import add_arguments
     add_arguments(p)
     p.set_defaults(func=cmd_fluctuations)
+    p = sub.add_parser("bench", help="figures, tables and report.md of hesscov bench records")
+    p.add_argument("records", nargs="+", metavar="RECORD_OR_DIR",
+                   help="a record (.json, or the .h5 beside it), the records.h5 of `hesscov bench collect`, "
+                   "or a folder of records (searched recursively)")
+    p.add_argument("--out", required=True, help="output folder (figures, tables/, report.md)")
+    p.set_defaults(func=cmd_bench)
     return main
 
 

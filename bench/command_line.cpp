@@ -89,4 +89,37 @@ ParsedOptions parse_command_line(const std::vector<std::string>& words, const Op
   return options;
 }
 
+std::vector<std::string> split_list(const std::string& option, const std::string& text) {
+  std::vector<std::string> words;
+  const std::string rest = text + ",";
+  for (size_t start = 0, comma; (comma = rest.find(',', start)) != std::string::npos; start = comma + 1) {
+    words.push_back(rest.substr(start, comma - start));
+    if (words.back().empty()) throw UsageError{"option " + option + " expects a comma-separated list, got '" + text + "'"};
+  }
+  return words;
+}
+
+std::vector<index> rank_counts(const ParsedOptions& parsed, int world) {
+  std::vector<index> ranks;
+  if (const auto text = parsed.value("--ranks")) {
+    ranks = parse_positive_list("--ranks", *text);
+  } else {
+    for (index r = 1; r < world; r *= 2) ranks.push_back(r);
+    ranks.push_back(world);
+  }
+  for (const index r : ranks)
+    if (r > world) throw UsageError{"option --ranks: " + std::to_string(r) + " ranks asked, the run has " + std::to_string(world)};
+  return ranks;
+}
+
+std::vector<index> parse_positive_list(const std::string& option, const std::string& text) {
+  std::vector<index> values;
+  for (const auto& word : split_list(option, text)) {
+    const auto value = parse_positive(word);
+    if (!value) throw UsageError{"option " + option + " expects positive integers K1,K2,..., got '" + text + "'"};
+    values.push_back(*value);
+  }
+  return values;
+}
+
 }  // namespace hesscov::bench

@@ -46,4 +46,14 @@ ParsedOptions parse_command_line(const std::vector<std::string>& words, const Op
 /// A positive integer written in full, or nothing.
 std::optional<index> parse_positive(const std::string& text);
 
+/// "8,64,256": positive integers; UsageError naming `option` otherwise.
+std::vector<index> parse_positive_list(const std::string& option, const std::string& text);
+
+/// --ranks R1,R2,... of a suite that times groups of the first r ranks (default 1, 2, 4, ... and
+/// all `world` ranks); UsageError for a count above `world`.
+std::vector<index> rank_counts(const ParsedOptions& parsed, int world);
+
+/// "krylovschur,lobpcg": non-empty words; UsageError naming `option` for an empty one.
+std::vector<std::string> split_list(const std::string& option, const std::string& text);
+
 }  // namespace hesscov::bench

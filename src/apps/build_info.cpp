@@ -8,7 +8,9 @@
 #include <slepcsys.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "backend/backend.hpp"
@@ -68,6 +70,34 @@ int collect_library(dl_phdr_info* info, size_t, void* data) {
   return 0;
 }
 
+/// The CPU's flags line of /proc/cpuinfo ("" where there is none).
+std::string cpu_flags() {
+  std::ifstream info("/proc/cpuinfo");
+  for (std::string line; std::getline(info, line);)
+    if (line.rfind("flags", 0) == 0) return line + " ";
+  return "";
+}
+
+/// A warning when OpenBLAS's DYNAMIC_ARCH chose kernels without AVX2 on a CPU that has it: a guest
+/// whose CPUID hides the model gets the generic "Prescott" SSE3 kernels, several times slower for
+/// every GEMM of the products (docs/performance.md "OpenBLAS core type"). "" otherwise.
+std::string openblas_core_advice() {
+  using CoreFunction = const char* (*)();
+  const auto corename = reinterpret_cast<CoreFunction>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (corename == nullptr) return "";
+  const std::string core = corename(), flags = cpu_flags();
+  if (flags.find(" avx2 ") == std::string::npos) return "";
+  for (const char* fast : {"haswell", "skylakex", "cooperlake", "sapphirerapids", "zen"}) {
+    std::string lower = core;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.find(fast) != std::string::npos) return "";
+  }
+  const bool avx512 = flags.find(" avx512f ") != std::string::npos;
+  const std::string suggestion = !avx512 ? "Haswell" : flags.find(" avx512_bf16 ") != std::string::npos ? "Cooperlake" : "SkylakeX";
+  return "OpenBLAS uses its " + core + " kernels although the CPU has AVX2" + (avx512 ? std::string(" and AVX-512") : std::string()) +
+         ": export OPENBLAS_CORETYPE=" + suggestion + " (docs/performance.md, \"OpenBLAS core type\")";
+}
+
 /// The BLAS/LAPACK shared objects actually loaded (ours and PETSc's 64-bit-integer ones), resolved
 /// through Debian's alternatives, plus OpenBLAS's own configuration string when it is loaded.
 std::string loaded_blas(std::vector<std::string>& warnings) {
@@ -83,6 +113,7 @@ std::string loaded_blas(std::vector<std::string>& warnings) {
   using ConfigFunction = const char* (*)();
   if (auto config = reinterpret_cast<ConfigFunction>(dlsym(RTLD_DEFAULT, "openblas_get_config")))
     text = std::string(config()) + " | " + text;
+  if (const std::string advice = openblas_core_advice(); !advice.empty()) warnings.push_back(advice);
   return text.empty() ? "none loaded" : text;
 }
 

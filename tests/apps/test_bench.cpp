@@ -35,7 +35,7 @@ double json_number(const std::string& json, const std::string& key) {
 }
 
 TEST(Bench, ProductsJsonHasEveryKeyWithAPositiveNumber) {
-  const BenchResult r = run_hesscov("bench products --model mlp:20,10,3 --samples 200 --repeat 2 --json");
+  const BenchResult r = run_hesscov("bench products --model mlp:20,10,3 --samples 200 --repeat 2 --block 2 --peak-gflops 10 --peak-gbs 10 --json");
   ASSERT_EQ(r.status, 0) << r.output;
   ASSERT_FALSE(r.output.empty());
   EXPECT_EQ(r.output.front(), '{') << r.output;
@@ -55,7 +55,7 @@ TEST(Bench, ProductsJsonHasEveryKeyWithAPositiveNumber) {
 TEST(Bench, FlopCountsMatchTheHandCountForAnMlp) {
   // N = 200, P = 230, first layer |W1| = 200 (docs/performance.md): gradient and J v
   // 6NP - 2N|W1|, H v 16NP - 10N|W1|, GGN v 10NP - 4N|W1|, centered C v 18NP - 6N|W1|.
-  const BenchResult r = run_hesscov("bench products --model mlp:20,10,3 --samples 200 --repeat 1 --json");
+  const BenchResult r = run_hesscov("bench products --model mlp:20,10,3 --samples 200 --repeat 1 --block 0 --peak-gflops 10 --peak-gbs 10 --json");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(json_number(r.output, "grad_flops"), 196000.0) << r.output;
   EXPECT_EQ(json_number(r.output, "jv_flops"), 196000.0) << r.output;
@@ -65,7 +65,7 @@ TEST(Bench, FlopCountsMatchTheHandCountForAnMlp) {
 }
 
 TEST(Bench, TableNamesEveryProduct) {
-  const BenchResult r = run_hesscov("bench products --model mlp:20,10,3 --samples 100 --batch 30 --repeat 1");
+  const BenchResult r = run_hesscov("bench products --model mlp:20,10,3 --samples 100 --batch 30 --repeat 1 --block 0 --peak-gflops 10 --peak-gbs 10");
   ASSERT_EQ(r.status, 0) << r.output;
   for (const char* label : {"gradient", "H v", "GGN v", "C v", "J v", "GFLOP/s", "batches of 30"})
     EXPECT_TRUE(contains(r.output, label)) << label << " missing in:\n" << r.output;
@@ -135,7 +135,7 @@ TEST(Bench, EigBadOptionsAreUsageErrors) {
   EXPECT_TRUE(contains(decay.output, "--decay expects a positive number")) << decay.output;
   const BenchResult unknown = run_hesscov("bench lanczos");
   EXPECT_EQ(unknown.status, 2) << unknown.output;
-  EXPECT_TRUE(contains(unknown.output, "'products' or 'eig'")) << unknown.output;
+  EXPECT_TRUE(contains(unknown.output, "'products', 'eig', 'scaling', 'io' or 'collect'")) << unknown.output;
 }
 
 }  // namespace

@@ -45,7 +45,12 @@ TEST(Cli, InfoReportsTheBuild) {
                             "index:", "64-bit PetscInt", "BLAS:", "HDF5:", "parallel", "CUDA:"})
     EXPECT_TRUE(contains(r.output, field)) << "missing '" << field << "' in:\n" << r.output;
   EXPECT_TRUE(contains(r.output, "openblas")) << r.output;
-  EXPECT_FALSE(contains(r.output, "warning:")) << r.output;
+  // The one warning a correct install may give: OpenBLAS chose kernels below the CPU's (a guest
+  // whose CPUID hides the model); it must say what to do.
+  for (size_t at = r.output.find("warning:"); at != std::string::npos; at = r.output.find("warning:", at + 1)) {
+    const std::string line = r.output.substr(at, r.output.find('\n', at) - at);
+    EXPECT_TRUE(contains(line, "OpenBLAS uses its") && contains(line, "export OPENBLAS_CORETYPE=")) << line;
+  }
 }
 
 TEST(Cli, UnknownCommandIsAUsageError) {

@@ -331,6 +331,27 @@ check "workstation-sweep.sh resume: exit 0, both runs resumed from their kept st
   test "$rc $(grep -c 'resuming .* from its state at step' "$scratch/logs/workstation-resume.out")" = "0 2"
 check_sweep "workstation-sweep.sh stopped and resumed" "$scratch/out/wslong" 2
 
+# --- the benchmark jobs at their small size: one record per suite, the report of them -------------
+bench_records() {  # bench_records DIR: the suites' records (HDF5 and JSON) that DIR holds
+  local found=0 name
+  for name in products-mlp products-cnn scaling-strong scaling-weak eig io; do
+    [[ -s $1/$name.h5 && -s $1/$name.json ]] && found=$((found + 1))
+  done
+  echo "$found"
+}
+id=$(HESSCOV_BENCH_SIZE=small sbatch --parsable -n 2 "$out_option" jobs/bench.sbatch "$scratch/out/bench")
+check_job "bench.sbatch at the small size" "$id" 0
+check "bench.sbatch: the six records of a CPU job, io scratch files removed" \
+  test "$(bench_records "$scratch/out/bench") $(find "$scratch/out/bench" -name 'hesscov-bench-io-*' | wc -l)" = "6 0"
+check "bench.sbatch: records.h5 links the six records" \
+  test "$(h5ls "$scratch/out/bench/records.h5/records" 2>/dev/null | grep -c 'External Link')" -eq 6
+check "bench.sbatch: the scaling records cover 1 and 2 ranks" \
+  grep -q '"name":"hvp_r2"' "$scratch/out/bench/scaling-strong.json"
+HESSCOV_BENCH_SIZE=small bash jobs/bench-workstation.sh 2 "$scratch/out/bench-ws" >"$scratch/logs/bench-ws.out" 2>&1
+rc=$?
+check "bench-workstation.sh at the small size: exit 0, six records" test "$rc $(bench_records "$scratch/out/bench-ws")" = "0 6"
+[[ $rc -eq 0 ]] || show "$scratch/logs/bench-ws.out"
+
 # --- the stub itself: every job's output went where --output said --------------------------------
 check "no job output outside the scratch folder (HESSCOV_SBATCH_ARGS reached every sbatch call)" \
   test "$(grep '^start job=' "$log" | grep -vc "output=$scratch/logs/")" -eq 0
