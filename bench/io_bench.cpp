@@ -23,7 +23,8 @@ constexpr const char* kHelp =
     "\n"
     "Write bandwidth of the archives by rank count: a [nev x n] eigenvector matrix (each rank its\n"
     "band of the n columns; one collective write) and a [T x k] trajectory (chunks of --chunk rows,\n"
-    "each rank its share of the k columns), each through a temporary file that is closed, fsync'ed\n"
+    "each rank its share of the k columns as `hesscov fluct` records; and trajectory_one_writer:\n"
+    "rank 0 all of them), each through a temporary file that is closed, fsync'ed\n"
     "and renamed into place like every HessCov archive, then removed. For each rank count r of\n"
     "--ranks the first r ranks write while the others wait; best and median of --repeat, GB/s =\n"
     "bytes / best seconds.\n"
@@ -86,20 +87,15 @@ void write_file(const comm::Communicator& group, const std::string& path,
   io::on_rank0(group.get(), path, [&] { std::filesystem::remove(path); });
 }
 
-std::pair<Timing, Timing> time_writes(const Options& options, const comm::Communicator& group) {
-  const std::string base = options.dir + "/hesscov-bench-io-" + std::to_string(group.size());
-  const comm::Range columns = comm::block_partition(options.n, group.rank(), group.size());
-  const std::vector<double> vectors = band(options.nev, columns, options.n);
-  const Timing eigenvectors = time_collective(group, nullptr, options.repeat, [&] {
-    write_file(group, base + "-eigenvectors.h5", [&](io::ParallelH5File& file) {
-      file.write_column_slices("/vectors", options.nev, options.n, columns.begin, columns.size(), vectors);
-    });
-    return 0.0;
-  });
-  const comm::Range directions = comm::block_partition(options.k, group.rank(), group.size());
+/// The [T x k] trajectory written in chunks of rows: each rank its share of the columns, or
+/// (`one_writer`) rank 0 all of them while the others take part in the collective calls with
+/// nothing, which is possible because every rank holds the whole, replicated block.
+Timing time_trajectory(const Options& options, const comm::Communicator& group, const std::string& path, bool one_writer) {
+  const comm::Range directions = one_writer ? comm::Range{0, group.rank() == 0 ? options.k : 0}
+                                            : comm::block_partition(options.k, group.rank(), group.size());
   const std::vector<double> chunk = band(options.chunk, directions, options.k);
-  const Timing trajectory = time_collective(group, nullptr, options.repeat, [&] {
-    write_file(group, base + "-trajectory.h5", [&](io::ParallelH5File& file) {
+  return time_collective(group, nullptr, options.repeat, [&] {
+    write_file(group, path, [&](io::ParallelH5File& file) {
       file.create_matrix("/projections", options.steps, options.k, options.chunk);
       for (index first = 0; first < options.steps; first += options.chunk) {
         const index rows = std::min(options.chunk, options.steps - first);
@@ -109,7 +105,24 @@ std::pair<Timing, Timing> time_writes(const Options& options, const comm::Commun
     });
     return 0.0;
   });
-  return {eigenvectors, trajectory};
+}
+
+struct Writes {
+  Timing eigenvectors, trajectory, trajectory_one_writer;
+};
+
+Writes time_writes(const Options& options, const comm::Communicator& group) {
+  const std::string base = options.dir + "/hesscov-bench-io-" + std::to_string(group.size());
+  const comm::Range columns = comm::block_partition(options.n, group.rank(), group.size());
+  const std::vector<double> vectors = band(options.nev, columns, options.n);
+  const Timing eigenvectors = time_collective(group, nullptr, options.repeat, [&] {
+    write_file(group, base + "-eigenvectors.h5", [&](io::ParallelH5File& file) {
+      file.write_column_slices("/vectors", options.nev, options.n, columns.begin, columns.size(), vectors);
+    });
+    return 0.0;
+  });
+  return {eigenvectors, time_trajectory(options, group, base + "-trajectory.h5", false),
+          time_trajectory(options, group, base + "-trajectory.h5", true)};
 }
 
 RecordRow row(const std::string& dataset, index ranks, index rows, index columns, const Timing& timing) {
@@ -133,14 +146,14 @@ int io_bench(const std::vector<std::string>& words) {
   const comm::Communicator world = comm::Communicator::borrow(MPI_COMM_WORLD);
   const Options options = parse_options(words, world.size());
   io::on_rank0(world.get(), options.dir, [&] { std::filesystem::create_directories(options.dir); });
-  std::vector<double> seconds(4 * options.ranks.size(), 0.0);  // best, median of both files per rank count
+  std::vector<double> seconds(6 * options.ranks.size(), 0.0);  // best, median of the three files per rank count
   for (size_t i = 0; i < options.ranks.size(); ++i) {
     const bool member = world.rank() < options.ranks[i];
     const comm::Communicator group = world.split(member ? 0 : 1, world.rank());
     if (member) {
-      const auto [vectors, trajectory] = time_writes(options, group);
-      seconds[4 * i] = vectors.best, seconds[4 * i + 1] = vectors.median;
-      seconds[4 * i + 2] = trajectory.best, seconds[4 * i + 3] = trajectory.median;
+      const Writes writes = time_writes(options, group);
+      const Timing* timings[3] = {&writes.eigenvectors, &writes.trajectory, &writes.trajectory_one_writer};
+      for (size_t w = 0; w < 3; ++w) seconds[6 * i + 2 * w] = timings[w]->best, seconds[6 * i + 2 * w + 1] = timings[w]->median;
     }
     world.barrier();
   }
@@ -154,10 +167,11 @@ int io_bench(const std::vector<std::string>& words) {
                  {"repeat", static_cast<std::int64_t>(options.repeat)},
                  {"dir", options.dir}},
                 {}};
-  for (size_t i = 0; i < options.ranks.size(); ++i)
-    record.rows.push_back(row("eigenvectors", options.ranks[i], options.nev, options.n, {seconds[4 * i], seconds[4 * i + 1], {}}));
-  for (size_t i = 0; i < options.ranks.size(); ++i)
-    record.rows.push_back(row("trajectory", options.ranks[i], options.steps, options.k, {seconds[4 * i + 2], seconds[4 * i + 3], {}}));
+  const char* datasets[3] = {"eigenvectors", "trajectory", "trajectory_one_writer"};
+  for (size_t w = 0; w < 3; ++w)
+    for (size_t i = 0; i < options.ranks.size(); ++i)
+      record.rows.push_back(row(datasets[w], options.ranks[i], w == 0 ? options.nev : options.steps, w == 0 ? options.n : options.k,
+                                {seconds[6 * i + 2 * w], seconds[6 * i + 2 * w + 1], {}}));
   if (!options.record.empty()) write_record(record, options.record, world);
   const io::Attributes environment = record_environment(world);
   if (world.rank() == 0) {
@@ -169,9 +183,9 @@ int io_bench(const std::vector<std::string>& words) {
                   8e-6 * static_cast<double>(options.nev * options.n), static_cast<long long>(options.steps),
                   static_cast<long long>(options.k), 8e-6 * static_cast<double>(options.steps * options.k),
                   options.dir.c_str());
-      std::printf("%-13s %6s %10s %10s %8s\n", "dataset", "ranks", "best s", "median s", "GB/s");
+      std::printf("%-22s %6s %10s %10s %8s\n", "dataset", "ranks", "best s", "median s", "GB/s");
       for (const auto& r : record.rows)
-        std::printf("%-13s %6.0f %10.4g %10.4g %8.3f\n", text_of(r.values, "dataset").c_str(), number_of(r.values, "ranks"),
+        std::printf("%-22s %6.0f %10.4g %10.4g %8.3f\n", text_of(r.values, "dataset").c_str(), number_of(r.values, "ranks"),
                     number_of(r.values, "best_s"), number_of(r.values, "median_s"), number_of(r.values, "gbytes_per_s"));
     }
     std::fflush(stdout);

@@ -3,8 +3,9 @@
 // the projections onto the top-k Hessian eigenvectors V (sharded: each rank holds its rows of V)
 // of the weights, the velocity, the minibatch gradient and, every `stride` steps, the full-batch
 // gradient and the noise. One GEMM over this rank's rows of V and one allreduce per step; V is
-// never replicated. The [T x k] datasets are written in blocks of rows, each rank its share of
-// the columns, so every rank also keeps its columns (directions) for the statistics.
+// never replicated. The [T x k] datasets are written in blocks of rows by rank 0 (the projections
+// are replicated after the allreduce); every rank keeps its share of the columns (directions) for
+// the statistics.
 #include <string>
 #include <vector>
 
@@ -69,7 +70,7 @@ class TrajectoryRecorder {
   struct Dataset {
     std::string name;
     index rows_written = 0, pending_rows = 0;
-    std::vector<double> pending;  ///< this rank's columns of the buffered rows
+    std::vector<double> pending;  ///< the buffered rows, whole, on rank 0 (empty elsewhere)
   };
   void append(Dataset& dataset, const double* row);
   /// The stationarity sums of one step (`projected`: the step's rows theta, velocity, gradient).

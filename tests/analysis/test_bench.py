@@ -319,7 +319,8 @@ def check_io_rows(csv_rows, record):
         assert close(number(row["bytes"]), 8 * source["rows"] * source["columns"])
         assert close(number(row["gbytes_per_s"]), number(row["bytes"]) / number(row["best_s"]) / 1e9, 1e-9)
         assert close(number(row["best_s"]), source["best_s"]) and close(number(row["gbytes_per_s"]), source["gbytes_per_s"])
-    shapes = {"eigenvectors": (record["nev"], record["n"]), "trajectory": (record["steps"], record["k"])}
+    shapes = {"eigenvectors": (record["nev"], record["n"]), "trajectory": (record["steps"], record["k"]),
+              "trajectory_one_writer": (record["steps"], record["k"])}
     for source in record["rows"]:
         assert (source["rows"], source["columns"]) == shapes[source["dataset"]], source
 

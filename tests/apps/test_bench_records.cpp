@@ -122,7 +122,7 @@ TEST_F(BenchRecords, EverySuiteWritesAWellFormedRecordOnOneAndTwoRanks) {
                                             (dir_ / "io").string(), ranks);
     expect_envelope(io, "io", ranks);
     const io::H5File w = io::H5File::open_read(io);
-    for (const std::string dataset : {"eigenvectors", "trajectory"}) {
+    for (const std::string dataset : {"eigenvectors", "trajectory", "trajectory_one_writer"}) {
       const std::string row = dataset + "_r" + std::to_string(ranks);
       expect_positive(w, row, {"best_s", "median_s", "gbytes_per_s", "bytes"});
       EXPECT_EQ(w.read_int("rows/" + row + "@ranks"), ranks);
