@@ -27,12 +27,11 @@ import textwrap
 import numpy as np
 
 from . import __version__
-from .figures import save  # also sets matplotlib to its Agg backend
+from .figures import FigureMetadata, save  # also sets matplotlib to its Agg backend
 from .reader import ArchiveError
 from .tables import Table
 from .bench_records import FIGURES, SUITES, load, num
 
-import matplotlib  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 
@@ -40,7 +39,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 # ----------------------------------------------------------------------------- provenance
 
-class BenchProvenance:
+class BenchProvenance(FigureMetadata):
     """Where a bench figure's numbers came from: the records' software, hostnames, files and commands.
     The interface of figures.Provenance (caption, png_metadata, pdf_metadata), so figures.save applies."""
 
@@ -83,16 +82,6 @@ class BenchProvenance:
             lines.append(f"... and {len(self.records) - 3} more (the files and commands are in the metadata)")
         return "\n".join(lines)
 
-    def png_metadata(self, title):
-        meta = {"Title": title, "Description": self.one_line(),
-                "Software": f"hesscov analysis {__version__} (matplotlib {matplotlib.__version__})"}
-        meta.update(self.fields())
-        return meta
-
-    def pdf_metadata(self, title):
-        keywords = "; ".join(f"{k}={v}" for k, v in self.fields().items())
-        return {"Title": title, "Subject": self.one_line(), "Keywords": keywords,
-                "Creator": f"hesscov analysis {__version__} (matplotlib {matplotlib.__version__})"}
 
 
 # ----------------------------------------------------------------------------- figures

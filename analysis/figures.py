@@ -59,7 +59,23 @@ def squared(unit):
     return f"{unit}^2" if " " not in unit and "/" not in unit else f"({unit})^2"
 
 
-class Provenance:
+class FigureMetadata:
+    """PNG text chunks and PDF info of a figure from its provenance: a subclass gives fields() (a dict
+    of name -> text) and one_line()."""
+
+    def png_metadata(self, title):
+        meta = {"Title": title, "Description": self.one_line(),
+                "Software": f"hesscov analysis {__version__} (matplotlib {matplotlib.__version__})"}
+        meta.update(self.fields())
+        return meta
+
+    def pdf_metadata(self, title):
+        keywords = "; ".join(f"{k}={v}" for k, v in self.fields().items())
+        return {"Title": title, "Subject": self.one_line(), "Keywords": keywords,
+                "Creator": f"hesscov analysis {__version__} (matplotlib {matplotlib.__version__})"}
+
+
+class Provenance(FigureMetadata):
     """Where a figure's data came from."""
 
     def __init__(self, archive, software, run_ids, step=None, k=None, index=None, note=""):
@@ -102,16 +118,6 @@ class Provenance:
             lines += textwrap.wrap(self.note, width)
         return "\n".join(lines)
 
-    def png_metadata(self, title):
-        meta = {"Title": title, "Description": self.one_line(),
-                "Software": f"hesscov analysis {__version__} (matplotlib {matplotlib.__version__})"}
-        meta.update(self.fields())
-        return meta
-
-    def pdf_metadata(self, title):
-        keywords = "; ".join(f"{k}={v}" for k, v in self.fields().items())
-        return {"Title": title, "Subject": self.one_line(), "Keywords": keywords,
-                "Creator": f"hesscov analysis {__version__} (matplotlib {matplotlib.__version__})"}
 
 
 def _plain_log_labels(digits):

@@ -103,7 +103,7 @@ def _markdown(sweep, out, tables, table_files, sweep_made, per_run, notes, skipp
             lines.append(table.markdown(heading="###"))
             shown = True
         else:
-            lines.append(f"Per-run values: ")
+            lines.append("Per-run values: ")
         lines.append(_links_md(table_files[table.name], out))
     if not shown:
         lines.append("No finished run has an align or fluct analysis.\n")
