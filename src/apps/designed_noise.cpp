@@ -36,7 +36,9 @@ DesignedNoise::DesignedNoise(const RunSetup& run, const comm::Communicator& comm
       subset_(has_eig_section(run) ? subset_of(run, "eig.blocks") : nn::ParamSubset::all(run.model->layout())),
       scale_(run.config.get_double("train.noise.scale")), power_(run.config.get_double("train.noise.power")),
       threshold_(run.config.get_double("train.noise.threshold")), refresh_(run.config.get_int("train.noise.refresh")),
-      coordinates_(run.config.get_string("train.noise.basis") == "coordinates") {
+      coordinates_(run.config.get_string("train.noise.basis") == "coordinates"),
+      // Built once: a refresh (every step by default) only sets parameters and takes products.
+      products_(shard_evaluator(run, comm, has_eig_section(run) ? run.config.get_int("eig.batch_size") : 1000)) {
   if (!coordinates_ && !has_eig_section(run))
     throw run.config.error("train.noise.basis", "coordinates for this command (the eigen basis takes its eigenpairs "
                                                 "from the eig.* section of hesscov eig, align, fluct, track and sweep)");
@@ -45,21 +47,20 @@ DesignedNoise::DesignedNoise(const RunSetup& run, const comm::Communicator& comm
 }
 
 void DesignedNoise::refresh(const std::vector<double>& params) {
-  const index batch = has_eig_section(run_) ? run_.config.get_int("eig.batch_size") : 1000;
-  nn::DatasetEvaluator products = shard_evaluator(run_, comm_, batch);
   if (coordinates_) {
     // H_jj = e_jᵀ H e_j from replicated products: no distributed operator for a handful of axes.
-    products.set_parameters(params);
+    products_.set_reduction(nn::DatasetEvaluator::Reduction::allreduce);
+    products_.set_parameters(params);
     const index n = subset_.size();
     eigenvalues_.assign(static_cast<size_t>(n), 0.0);
     std::vector<double> axis(static_cast<size_t>(n), 0.0);
     for (index j = 0; j < n; ++j) {
       axis[static_cast<size_t>(j)] = 1.0;
-      eigenvalues_[static_cast<size_t>(j)] = products.curvature_product(subset_, nn::Curvature::hessian, axis)[static_cast<size_t>(j)];
+      eigenvalues_[static_cast<size_t>(j)] = products_.curvature_product(subset_, nn::Curvature::hessian, axis)[static_cast<size_t>(j)];
       axis[static_cast<size_t>(j)] = 0.0;
     }
   } else {
-    operators::CurvatureOperator hessian(products, comm_, subset_, {operators::OperatorKind::hessian, true, {}}, params);
+    operators::CurvatureOperator hessian(products_, comm_, subset_, {operators::OperatorKind::hessian, true, {}}, params);
     core::Config config = run_.config;
     if (const index nev = config.get_int("train.noise.nev"); nev > 0) config.set_override("eig.nev", std::to_string(nev));
     const core::Logger quiet(1);  // every refresh would print its solve: keep the training log readable

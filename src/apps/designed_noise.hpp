@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "apps/run_setup.hpp"
+#include "nn/dataset_evaluator.hpp"
 #include "stats/frame.hpp"
 
 namespace hesscov::apps {
@@ -46,6 +47,7 @@ class DesignedNoise {
   double scale_, power_, threshold_;
   index refresh_;
   bool coordinates_;
+  nn::DatasetEvaluator products_;  ///< this rank's shard, for the refreshes
   bool refreshed_ = false;
   stats::Frame frame_;
   std::vector<double> eigenvalues_, amplitudes_;  ///< λ_i and sqrt(c(λ_i))

@@ -47,8 +47,7 @@ int handle_job_usage(const std::string& command, const std::vector<std::string>&
   return -1;
 }
 
-RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& schema,
-                     const comm::Communicator& world, const core::Logger& log) {
+core::Config load_job_config(const std::vector<std::string>& args, const core::Schema& schema) {
   core::Config config = core::Config::load_file(args[0], schema);
   for (size_t i = 1; i < args.size(); ++i) {
     // PETSc/SLEPc options (-eps_nev 100, -log_view) pass through to PETSc's options database;
@@ -57,7 +56,12 @@ RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& s
     const bool option_value = !option && i > 1 && args[i - 1].starts_with("-") && args[i].find('=') == std::string::npos;
     if (!option && !option_value) config.set_override(args[i]);
   }
-  return prepare_run(std::move(config), world, log);
+  return config;
+}
+
+RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& schema,
+                     const comm::Communicator& world, const core::Logger& log) {
+  return prepare_run(load_job_config(args, schema), world, log);
 }
 
 RunSetup prepare_run(core::Config config, const comm::Communicator& world, const core::Logger& log) {

@@ -38,6 +38,10 @@ struct RunSetup {
 /// classification targets). Local.
 std::vector<double> loss_targets(const core::Config& config, const data::Dataset& dataset);
 
+/// args = {CONFIG, key=value..., PETSc options}: the config file with the key=value overrides
+/// applied (PETSc/SLEPc -options and their values are left to PETSc's options database). Local.
+core::Config load_job_config(const std::vector<std::string>& args, const core::Schema& schema);
+
 /// args = {CONFIG, key=value...}. Collective over `world`.
 RunSetup prepare_run(const std::vector<std::string>& args, const core::Schema& schema,
                      const comm::Communicator& world, const core::Logger& log);

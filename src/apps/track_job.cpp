@@ -33,11 +33,6 @@ std::pair<double, bool> top_log_determinant(const std::vector<double>& top, doub
   return {sum, complete};
 }
 
-void write_spectrum_end(io::ParallelH5File& file, const std::string& group, const spectral::EigenResult& result,
-                        const operators::CurvatureOperator& op) {
-  write_end(file, group, result, op, false);
-}
-
 }  // namespace
 
 Headline track_analysis(io::ParallelH5File& file, const std::string& group, const RunSetup& run,
@@ -68,7 +63,7 @@ Headline track_analysis(io::ParallelH5File& file, const std::string& group, cons
   file.create_groups(group + "/eig/hessian");
   write_solver_options(file, group + "/eig/hessian", config);
   const auto top = extract(hessian, config, spectral::Which::largest, log, stop);
-  write_spectrum_end(file, group + "/eig/hessian/largest", top, hessian);
+  write_end(file, group + "/eig/hessian/largest", top, hessian, false);
   headline.emplace_back("track.lambda_max", top.values.empty() ? std::nan("") : top.values.front());
   double negative_sum = 0.0;
   index negatives = 0;
@@ -76,7 +71,7 @@ Headline track_analysis(io::ParallelH5File& file, const std::string& group, cons
     core::Config bottom_config = config;
     bottom_config.set_override("eig.nev", std::to_string(config.get_int("track.negative")));
     const auto bottom = extract(hessian, bottom_config, spectral::Which::smallest, log, stop);
-    write_spectrum_end(file, group + "/eig/hessian/smallest", bottom, hessian);
+    write_end(file, group + "/eig/hessian/smallest", bottom, hessian, false);
     for (const double value : bottom.values)
       if (value < 0.0) negative_sum += value, ++negatives;
     headline.emplace_back("track.lambda_min", bottom.values.empty() ? std::nan("") : bottom.values.front());
@@ -160,10 +155,7 @@ int track_job(const std::vector<std::string>& args) {
   if (const int code = handle_job_usage("track", args, schema); code >= 0) return code;
   const comm::Communicator world = comm::Communicator::borrow(MPI_COMM_WORLD);
   const core::Logger log(world.rank());
-  core::Config config = core::Config::load_file(args[0], schema);
-  for (size_t i = 1; i < args.size(); ++i)
-    if (!args[i].starts_with("-") && !(i > 1 && args[i - 1].starts_with("-") && args[i].find('=') == std::string::npos))
-      config.set_override(args[i]);
+  core::Config config = load_job_config(args, schema);
   auto analyses = config.get_string_list("measure.analyses");
   if (std::find(analyses.begin(), analyses.end(), "track") == analyses.end()) analyses.push_back("track");
   std::string list;

@@ -28,6 +28,7 @@ ValleySettings valley_settings(const core::Config& config) {
 Projection project_to_valley(nn::DatasetEvaluator& evaluator, const nn::ParamSubset& all, std::vector<double> params,
                              const ValleySettings& settings, const StopRequest& stop) {
   Projection projection;
+  evaluator.set_reduction(nn::DatasetEvaluator::Reduction::allreduce);  // a curvature operator may have left it local
   evaluator.set_parameters(params);
   projection.loss = evaluator.mean_loss();
   const double target = settings.target_fraction * settings.loss_threshold;
@@ -61,10 +62,10 @@ Link check_link(nn::DatasetEvaluator& evaluator, const std::vector<double>& a, c
 namespace {
 
 /// Projects one training state and measures its trace.
-ValleyPoint valley_point(const RunSetup& run, const comm::Communicator& comm, const train::Checkpoint& state,
-                         const ValleySettings& settings, const StopRequest& stop, const core::Logger& log) {
+ValleyPoint valley_point(const RunSetup& run, const comm::Communicator& comm, nn::DatasetEvaluator& evaluator,
+                         const train::Checkpoint& state, const ValleySettings& settings, const StopRequest& stop,
+                         const core::Logger& log) {
   const auto all = nn::ParamSubset::all(run.model->layout());
-  nn::DatasetEvaluator evaluator = shard_evaluator(run, comm, run.config.get_int("eig.batch_size"));
   ValleyPoint point{state.step, project_to_valley(evaluator, all, state.params, settings, stop)};
   const nn::ParamSubset subset = subset_of(run, "eig.blocks");
   operators::CurvatureOperator hessian(evaluator, comm, subset, {operators::OperatorKind::hessian, true, {}},
@@ -88,11 +89,15 @@ struct Builder {
   const std::function<train::Checkpoint(const train::Checkpoint&, index)>& advance;
   const ValleySettings& settings;
   const StopRequest& stop;
+  nn::DatasetEvaluator& evaluator;  ///< the run's shard, for every projection, trace and link
   ValleyPath path;
+
+  [[nodiscard]] ValleyPoint point(const train::Checkpoint& state) {
+    return valley_point(run, comm, evaluator, state, settings, stop, log);
+  }
 
   /// Appends the points after `a` up to and including `b`, bisecting an unconnected link.
   void extend(const train::Checkpoint& a, ValleyPoint pa, const train::Checkpoint& b, ValleyPoint pb, index depth) {  // copies: points may move
-    nn::DatasetEvaluator evaluator = shard_evaluator(run, comm, run.config.get_int("eig.batch_size"));
     const Link link = check_link(evaluator, pa.projection.params, pb.projection.params, settings.loss_threshold,
                                  settings.line_points);
     const index middle = (a.step + b.step) / 2;
@@ -105,7 +110,7 @@ struct Builder {
     log.info("valley: steps " + std::to_string(a.step) + " and " + std::to_string(b.step) +
              " are not connected; bisecting at step " + std::to_string(middle));
     const train::Checkpoint m = advance(a, middle);
-    ValleyPoint pm = valley_point(run, comm, m, settings, stop, log);
+    ValleyPoint pm = point(m);
     extend(a, pa, m, pm, depth + 1);
     ValleyPoint reached_middle = path.points.back();
     extend(m, std::move(reached_middle), b, std::move(pb), depth + 1);
@@ -118,12 +123,13 @@ ValleyPath valley_path(const RunSetup& run, const comm::Communicator& comm, cons
                        const std::vector<train::Checkpoint>& states,
                        const std::function<train::Checkpoint(const train::Checkpoint&, index)>& advance,
                        const ValleySettings& settings, const StopRequest& stop) {
-  Builder builder{run, comm, log, advance, settings, stop, {}};
   if (states.empty()) return {};
-  builder.path.points.push_back(valley_point(run, comm, states.front(), settings, stop, log));
+  nn::DatasetEvaluator evaluator = shard_evaluator(run, comm, run.config.get_int("eig.batch_size"));
+  Builder builder{run, comm, log, advance, settings, stop, evaluator, {}};
+  builder.path.points.push_back(builder.point(states.front()));
   for (size_t i = 1; i < states.size(); ++i) {
     const ValleyPoint previous = builder.path.points.back();
-    builder.extend(states[i - 1], previous, states[i], valley_point(run, comm, states[i], settings, stop, log), 0);
+    builder.extend(states[i - 1], previous, states[i], builder.point(states[i]), 0);
   }
   return builder.path;
 }
